@@ -1,0 +1,299 @@
+// Package config reads the one typed Config of the process from the environment
+// (and an optional .env file), validates it, and describes every option so that
+// .env.example, the README table and the redacted start-up dump come from one table.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// Config is everything the process needs to know about its surroundings.
+type Config struct {
+	HTTPAddr        string
+	BaseURL         string
+	DataDir         string
+	MongoURI        string
+	MongoDatabase   string
+	AppSecretKey    string
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	WorkerID        string
+
+	RussianPostLogin      string
+	RussianPostPassword   string
+	RussianPostURL        string
+	RussianPostBatchURL   string
+	RussianPostDailyLimit int
+	RussianPostBatch      bool
+
+	PollInterval    time.Duration
+	PollBatchSize   int
+	PollConcurrency int
+	PollRatePerSec  float64
+	LeaseDuration   time.Duration
+
+	SandboxSpeed float64
+}
+
+// Sandbox reports whether outside services are played by the built-in stand-ins.
+// Russian Post is the first; each integration adds its own credentials check.
+func (c Config) Sandbox() bool { return c.RussianPostLogin == "" }
+
+// Embedded reports whether the process starts its own database server.
+func (c Config) Embedded() bool { return c.MongoURI == "" }
+
+// option is one row of the configuration table.
+type option struct {
+	key     string
+	def     string
+	help    string
+	secret  bool
+	set     func(c *Config, v string) error
+	derived bool // default computed from other options when empty
+}
+
+func options() []option {
+	return []option{
+		{key: "HTTP_ADDR", def: ":8080", help: "address the web server listens on (host:port)", set: func(c *Config, v string) error {
+			if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+				return fmt.Errorf("want host:port such as :8080 or 127.0.0.1:8080")
+			} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+				return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+			}
+			c.HTTPAddr = v
+			return nil
+		}},
+		{key: "BASE_URL", def: "", derived: true, help: "public URL of the service, used in links, webhooks and widgets (default: http://localhost:PORT)", set: func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("want an absolute http(s) URL such as https://parceltrack.example.ru")
+			}
+			c.BaseURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+		{key: "DATA_DIR", def: "./data", help: "folder for the embedded database and generated secrets", set: func(c *Config, v string) error {
+			c.DataDir = v
+			return nil
+		}},
+		{key: "MONGODB_URI", def: "", secret: true, help: "MongoDB connection string; empty starts the embedded database under DATA_DIR", set: func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
+				return fmt.Errorf("want a mongodb:// or mongodb+srv:// URI")
+			}
+			c.MongoURI = v
+			return nil
+		}},
+		{key: "MONGODB_DATABASE", def: "parceltrack", help: "database name", set: func(c *Config, v string) error {
+			if v == "" || strings.ContainsAny(v, `/\. "$`) {
+				return fmt.Errorf("want a plain database name without / \\ . space \" or $")
+			}
+			c.MongoDatabase = v
+			return nil
+		}},
+		{key: "APP_SECRET_KEY", def: "", secret: true, derived: true, help: "key for sessions and encrypted secrets, at least 32 characters; generated into DATA_DIR/secret.key when empty", set: func(c *Config, v string) error {
+			if len(v) < 32 {
+				return fmt.Errorf("want at least 32 characters")
+			}
+			c.AppSecretKey = v
+			return nil
+		}},
+		{key: "LOG_LEVEL", def: "info", help: "debug, info, warn or error", set: func(c *Config, v string) error {
+			return c.LogLevel.UnmarshalText([]byte(v))
+		}},
+		{key: "LOG_FORMAT", def: "text", help: "text or json", set: func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("want text or json")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+		{key: "SHUTDOWN_TIMEOUT", def: "15s", help: "how long shutdown waits for requests and jobs to finish", set: durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{key: "WORKER_ID", def: "", derived: true, help: "name of this process in leases and locks (default: host-pid)", set: func(c *Config, v string) error {
+			c.WorkerID = v
+			return nil
+		}},
+		{key: "RUSSIANPOST_LOGIN", def: "", help: "Russian Post tracking login; empty uses the built-in sandbox", set: func(c *Config, v string) error {
+			c.RussianPostLogin = v
+			return nil
+		}},
+		{key: "RUSSIANPOST_PASSWORD", def: "", secret: true, help: "Russian Post tracking password", set: func(c *Config, v string) error {
+			c.RussianPostPassword = v
+			return nil
+		}},
+		{key: "RUSSIANPOST_URL", def: "https://tracking.russianpost.ru/rtm34", help: "single-access (SOAP 1.2) endpoint", set: urlSetter(func(c *Config) *string { return &c.RussianPostURL })},
+		{key: "RUSSIANPOST_BATCH_URL", def: "https://tracking.russianpost.ru/fc", help: "batch-access (SOAP 1.1) endpoint", set: urlSetter(func(c *Config) *string { return &c.RussianPostBatchURL })},
+		{key: "RUSSIANPOST_DAILY_LIMIT", def: "100", help: "single-access requests per day the account may make (free account: 100)", set: intSetter(1, 10_000_000, func(c *Config) *int { return &c.RussianPostDailyLimit })},
+		{key: "RUSSIANPOST_BATCH", def: "false", help: "use batch access (needs a contract)", set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			c.RussianPostBatch = b
+			return nil
+		}},
+		{key: "POLL_INTERVAL", def: "30s", help: "how often the poller looks for due parcels", set: durationSetter(func(c *Config) *time.Duration { return &c.PollInterval })},
+		{key: "POLL_BATCH_SIZE", def: "200", help: "parcels claimed per poll round", set: intSetter(1, 5000, func(c *Config) *int { return &c.PollBatchSize })},
+		{key: "POLL_CONCURRENCY", def: "8", help: "carrier requests in flight per process", set: intSetter(1, 256, func(c *Config) *int { return &c.PollConcurrency })},
+		{key: "POLL_RATE", def: "5", help: "carrier requests per second per process", set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 {
+				return fmt.Errorf("want a positive number")
+			}
+			c.PollRatePerSec = f
+			return nil
+		}},
+		{key: "LEASE_DURATION", def: "2m", help: "how long a claimed parcel stays with one worker before others may take it", set: durationSetter(func(c *Config) *time.Duration { return &c.LeaseDuration })},
+		{key: "SANDBOX_SPEED", def: "1", help: "sandbox parcel days per real minute", set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || f > 1440 {
+				return fmt.Errorf("want a number above 0 and at most 1440")
+			}
+			c.SandboxSpeed = f
+			return nil
+		}},
+	}
+}
+
+func durationSetter(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 30s or 5m")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func intSetter(lo, hi int, field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("want a whole number from %d to %d", lo, hi)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+func urlSetter(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an absolute http(s) URL")
+		}
+		*field(c) = v
+		return nil
+	}
+}
+
+// Error names the variable that is wrong, so start-up can stop with one clear line.
+type Error struct {
+	Key    string
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Key, e.Reason) }
+
+// Load reads the configuration. lookup is the process environment in production
+// (os.LookupEnv); values from envFile (if it exists) apply where lookup has none.
+func Load(lookup func(string) (string, bool), envFile string) (Config, error) {
+	fileVals := map[string]string{}
+	if envFile != "" {
+		vals, err := godotenv.Read(envFile)
+		switch {
+		case err == nil:
+			fileVals = vals
+		case !errors.Is(err, os.ErrNotExist):
+			return Config{}, &Error{Key: envFile, Reason: err.Error()}
+		}
+	}
+	get := func(key string) (string, bool) {
+		if v, ok := lookup(key); ok {
+			return v, true
+		}
+		v, ok := fileVals[key]
+		return v, ok
+	}
+
+	var c Config
+	for _, o := range options() {
+		v, ok := get(o.key)
+		v = strings.TrimSpace(v)
+		if !ok || v == "" {
+			if o.derived {
+				continue
+			}
+			v = o.def
+		}
+		if err := o.set(&c, v); err != nil {
+			return Config{}, &Error{Key: o.key, Reason: fmt.Sprintf("%q: %v", redact(o, v), err)}
+		}
+	}
+	if c.BaseURL == "" {
+		_, port, _ := net.SplitHostPort(c.HTTPAddr)
+		c.BaseURL = "http://localhost:" + port
+	}
+	if c.WorkerID == "" {
+		host, _ := os.Hostname()
+		c.WorkerID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if c.RussianPostLogin != "" && c.RussianPostPassword == "" {
+		return Config{}, &Error{Key: "RUSSIANPOST_PASSWORD", Reason: "required when RUSSIANPOST_LOGIN is set"}
+	}
+	if c.AppSecretKey == "" {
+		key, err := loadOrCreateSecret(filepath.Join(c.DataDir, "secret.key"))
+		if err != nil {
+			return Config{}, &Error{Key: "APP_SECRET_KEY", Reason: err.Error()}
+		}
+		c.AppSecretKey = key
+	}
+	return c, nil
+}
+
+func redact(o option, v string) string {
+	if o.secret && v != "" {
+		return "***"
+	}
+	return v
+}
+
+// LogAttrs describes the effective configuration with secrets hidden, for the
+// start-up log line.
+func (c Config) LogAttrs() []any {
+	return []any{
+		slog.String("http_addr", c.HTTPAddr),
+		slog.String("base_url", c.BaseURL),
+		slog.String("data_dir", c.DataDir),
+		slog.Bool("embedded_db", c.Embedded()),
+		slog.String("database", c.MongoDatabase),
+		slog.Bool("sandbox", c.Sandbox()),
+		slog.String("worker_id", c.WorkerID),
+	}
+}
+
+// Doc is one documented option, for generating .env.example and the README table.
+type Doc struct {
+	Key, Default, Help string
+	Secret             bool
+}
+
+// Docs lists every option in table order.
+func Docs() []Doc {
+	var out []Doc
+	for _, o := range options() {
+		out = append(out, Doc{Key: o.key, Default: o.def, Help: o.help, Secret: o.secret})
+	}
+	return out
+}
