@@ -44,12 +44,18 @@ type Config struct {
 	PollRatePerSec  float64
 	LeaseDuration   time.Duration
 
+	InsalesAppID     string
+	InsalesAppSecret string
+	InsalesAPIBase   string
+
 	SandboxSpeed float64
 }
 
-// Sandbox reports whether outside services are played by the built-in stand-ins.
-// Russian Post is the first; each integration adds its own credentials check.
+// Sandbox reports whether the Russian Post stand-in plays the carrier.
 func (c Config) Sandbox() bool { return c.RussianPostLogin == "" }
+
+// InsalesSandbox reports whether the sandbox shop plays InSales.
+func (c Config) InsalesSandbox() bool { return c.InsalesAppID == "" }
 
 // Embedded reports whether the process starts its own database server.
 func (c Config) Embedded() bool { return c.MongoURI == "" }
@@ -154,6 +160,21 @@ func options() []option {
 			return nil
 		}},
 		{key: "LEASE_DURATION", def: "2m", help: "how long a claimed parcel stays with one worker before others may take it", set: durationSetter(func(c *Config) *time.Duration { return &c.LeaseDuration })},
+		{key: "INSALES_APP_ID", def: "", help: "the app's identifier in the InSales app store; empty plays InSales with the sandbox shop", set: func(c *Config, v string) error {
+			c.InsalesAppID = v
+			return nil
+		}},
+		{key: "INSALES_APP_SECRET", def: "", secret: true, help: "the app's secret in the InSales app store", set: func(c *Config, v string) error {
+			c.InsalesAppSecret = v
+			return nil
+		}},
+		{key: "INSALES_API_BASE", def: "https://{shop}", help: "API base of a shop; {shop} is its domain", set: func(c *Config, v string) error {
+			if !strings.Contains(v, "{shop}") {
+				return fmt.Errorf("want a URL containing {shop}")
+			}
+			c.InsalesAPIBase = v
+			return nil
+		}},
 		{key: "SANDBOX_SPEED", def: "1", help: "sandbox parcel days per real minute", set: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 || f > 1440 {
@@ -249,6 +270,9 @@ func Load(lookup func(string) (string, bool), envFile string) (Config, error) {
 		host, _ := os.Hostname()
 		c.WorkerID = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
+	if c.InsalesAppID != "" && c.InsalesAppSecret == "" {
+		return Config{}, &Error{Key: "INSALES_APP_SECRET", Reason: "required when INSALES_APP_ID is set"}
+	}
 	if c.RussianPostLogin != "" && c.RussianPostPassword == "" {
 		return Config{}, &Error{Key: "RUSSIANPOST_PASSWORD", Reason: "required when RUSSIANPOST_LOGIN is set"}
 	}
@@ -279,6 +303,7 @@ func (c Config) LogAttrs() []any {
 		slog.Bool("embedded_db", c.Embedded()),
 		slog.String("database", c.MongoDatabase),
 		slog.Bool("sandbox", c.Sandbox()),
+		slog.Bool("insales_sandbox", c.InsalesSandbox()),
 		slog.String("worker_id", c.WorkerID),
 	}
 }

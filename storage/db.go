@@ -34,6 +34,9 @@ type Options struct {
 	// SingleConnection reaches an embedded-class server at URI through one
 	// connection, as the in-process embedded server always is (tests use it).
 	SingleConnection bool
+	// EmbeddedDir is the folder of an embedded server reached by URI (tests
+	// run it in a child process), so Migrate can tune its files.
+	EmbeddedDir string
 	// ConnectTimeout bounds the start-up ping (default 10 s).
 	ConnectTimeout time.Duration
 }
@@ -47,6 +50,9 @@ type DB struct {
 	log      *slog.Logger
 	// sibling DBs share another DB's client and must not close it.
 	sibling bool
+	// tuneDir is the embedded server's folder, whose SQLite files Migrate
+	// tunes ("" for MongoDB).
+	tuneDir string
 }
 
 // Open connects to the database, starting the embedded one when no URI is given,
@@ -77,6 +83,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, err
 		}
 		d.embedded = e
+		d.tuneDir = dir
 		uri = e.uri
 	}
 
@@ -100,6 +107,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	d.client = client
 	d.db = client.Database(o.Database)
+	if o.EmbeddedDir != "" {
+		d.tuneDir = o.EmbeddedDir
+	}
 
 	pctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
 	defer cancel()
@@ -128,7 +138,7 @@ func (d *DB) Database() *mongo.Database { return d.db }
 // Sibling returns a handle on another database of the same server, sharing
 // this DB's connection (tests use one database each on one server).
 func (d *DB) Sibling(name string) *DB {
-	return &DB{client: d.client, db: d.client.Database(name), log: d.log, sibling: true}
+	return &DB{client: d.client, db: d.client.Database(name), log: d.log, sibling: true, tuneDir: d.tuneDir}
 }
 
 // Close disconnects and stops the embedded server if there is one.

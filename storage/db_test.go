@@ -159,7 +159,7 @@ func TestClaimNeverHandsOneParcelToTwo(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				c, err := db.Polls().ClaimDue(ctx, owner, now, time.Minute, 50)
+				c, err := db.Polls().ClaimDue(ctx, owner, now, now, time.Minute, 50)
 				if err != nil {
 					t.Error(err)
 					return
@@ -186,7 +186,7 @@ func TestClaimNeverHandsOneParcelToTwo(t *testing.T) {
 		t.Fatalf("claimed %d parcels, want %d", len(owners), n)
 	}
 	// Leases expire: a minute later every parcel can be claimed again.
-	c, err := db.Polls().ClaimDue(ctx, "late", now.Add(2*time.Minute), time.Minute, n)
+	c, err := db.Polls().ClaimDue(ctx, "late", now, now.Add(2*time.Minute), time.Minute, n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func StartEmbedded(dir string, logger *slog.Logger) (*Embedded, error) {
 		// WAL with synchronous=normal survives a crash of the process (not of the
 		// machine's power) and skips an fsync per write, which otherwise bounds
 		// the embedded server at a few dozen updates a second.
-		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(normal)",
+		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(normal)&_pragma=cache_size(-65536)&_pragma=temp_store(memory)",
 		Logger:    logger,
 	})
 	if err != nil {

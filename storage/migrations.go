@@ -12,13 +12,27 @@ import (
 
 // Collection names, in one place.
 const (
-	colMigrations = "migrations"
-	colLeases     = "leases"
-	colShops      = "shops"
-	colLedger     = "ledger"
-	colParcels    = "parcels"
-	colPolls      = "polls"
+	colMigrations    = "migrations"
+	colLeases        = "leases"
+	colShops         = "shops"
+	colLedger        = "ledger"
+	colParcels       = "parcels"
+	colPolls         = "polls"
+	colBudgets       = "budgets"
+	colSettings      = "settings"
+	colSandboxStarts = "sandbox_rp_starts"
 )
+
+// collections lists every collection of the application, so Migrate can
+// create them up front (the embedded server's tuning needs their tables).
+func collections() []string {
+	return []string{
+		colMigrations, colLeases, colShops, colLedger, colParcels, colPolls, colBudgets, colSettings, colSandboxStarts,
+		colSandboxInsalesShop, colSandboxInsalesCounters, colSandboxInsalesOrders,
+		colSandboxInsalesFields, colSandboxInsalesWebhooks, colSandboxInsalesWidgets,
+		colSandboxInsalesStatuses,
+	}
+}
 
 // IndexSpec names an index and its keys; migrations create them and tests check
 // that every index a query comment names exists.
@@ -49,6 +63,24 @@ func Migrations() []Migration {
 			{Collection: colPolls, Name: "due", Keys: bson.D{{Key: "poll_priority", Value: -1}, {Key: "next_poll_at", Value: 1}}},
 			{Collection: colParcels, Name: "shop_updated", Keys: bson.D{{Key: "shop_id", Value: 1}, {Key: "updated_at", Value: -1}}},
 		}},
+		{ID: "0003_billing", Indexes: []IndexSpec{
+			// Finds shops with a balance change left pending by a crash.
+			{Collection: colShops, Name: "pending_at", Keys: bson.D{{Key: "pending.at", Value: 1}}},
+			// A shop's ledger page by page in the exact order of its changes.
+			{Collection: colLedger, Name: "shop_seq", Keys: bson.D{{Key: "shop_id", Value: 1}, {Key: "seq", Value: -1}}},
+		}},
+		{ID: "0004_insales", Indexes: []IndexSpec{
+			// A shop's parcels waiting for money (ResumeNoBalance), and
+			// stopping a shop's parcels on uninstall.
+			{Collection: colParcels, Name: "shop_state", Keys: bson.D{{Key: "shop_id", Value: 1}, {Key: "state", Value: 1}}},
+			// Unscheduling a shop's polling rows on uninstall.
+			{Collection: colPolls, Name: "shop", Keys: bson.D{{Key: "shop_id", Value: 1}}},
+			// Shops whose setup job has not completed (the periodic retry).
+			{Collection: colShops, Name: "setup_complete", Keys: bson.D{{Key: "setup.complete", Value: 1}}},
+			// Sweeps of old dedup keys and expired sessions.
+			{Collection: colEventsSeen, Name: "seen_at", Keys: bson.D{{Key: "seen_at", Value: 1}}},
+			{Collection: colSessions, Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}},
+		}},
 	}
 }
 
@@ -78,6 +110,14 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 			return applied, mapErr("migrate: record "+m.ID, err)
 		}
 		applied = append(applied, m.ID)
+	}
+	if d.tuneDir != "" {
+		if err := d.createCollections(ctx, collections()); err != nil {
+			return applied, err
+		}
+		if err := tuneEmbedded(ctx, d.tuneDir, d.db.Name()); err != nil {
+			return applied, err
+		}
 	}
 	return applied, nil
 }

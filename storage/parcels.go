@@ -6,6 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"parceltrack/tracking"
 )
@@ -74,4 +75,68 @@ func (p *Parcels) Get(ctx context.Context, id string) (Parcel, error) {
 	var out Parcel
 	err := p.db.db.Collection(colParcels).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&out)
 	return out, mapErr("get parcel "+id, err)
+}
+
+// TrackingUpdate is the carrier-derived part of a parcel.
+type TrackingUpdate struct {
+	Events      []tracking.Event
+	State       string
+	StateSince  time.Time
+	ArrivedAt   *time.Time
+	Deadline    *time.Time
+	LastEventAt *time.Time
+	UpdatedAt   time.Time
+}
+
+// ApplyTracking stores a new history and state. The poller calls it only when
+// the history or the state changed, so an unchanged answer costs no write.
+// A parcel stopped while the poll was in flight keeps its stopped state.
+func (p *Parcels) ApplyTracking(ctx context.Context, id string, u TrackingUpdate) error {
+	if u.Events == nil {
+		u.Events = []tracking.Event{}
+	}
+	// Served by _id.
+	_, err := p.db.db.Collection(colParcels).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "stopped_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "events", Value: u.Events},
+			{Key: "state", Value: u.State},
+			{Key: "state_since", Value: u.StateSince},
+			{Key: "arrived_at", Value: u.ArrivedAt},
+			{Key: "deadline", Value: u.Deadline},
+			{Key: "last_event_at", Value: u.LastEventAt},
+			{Key: "updated_at", Value: u.UpdatedAt},
+		}}})
+	return mapErr("apply tracking "+id, err)
+}
+
+// Create stores a new parcel and then its poll row. The row is what makes the
+// parcel pollable, so a crash between the two leaves only an unpolled parcel
+// that a retry of the same import completes (ErrConflict on the parcel, then
+// the row is inserted).
+func (p *Parcels) Create(ctx context.Context, parcel Parcel, poll Poll) error {
+	if parcel.ID == "" {
+		parcel.ID = NewID()
+	}
+	poll.ID = parcel.ID
+	if err := p.Insert(ctx, parcel); err != nil {
+		return err
+	}
+	_, err := p.db.db.Collection(colPolls).InsertOne(ctx, poll)
+	return mapErr("insert poll", err)
+}
+
+// ListByShop returns a shop's most recently updated parcels.
+func (p *Parcels) ListByShop(ctx context.Context, shopID string, limit int) ([]Parcel, error) {
+	// Served by index shop_updated (shop_id, updated_at desc).
+	cur, err := p.db.db.Collection(colParcels).Find(ctx, bson.D{{Key: "shop_id", Value: shopID}},
+		options.Find().SetSort(bson.D{{Key: "updated_at", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, mapErr("list parcels", err)
+	}
+	var out []Parcel
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mapErr("list parcels", err)
+	}
+	return out, nil
 }

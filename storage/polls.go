@@ -67,17 +67,19 @@ type Claim struct {
 	Polls []Poll
 }
 
-// ClaimDue leases up to limit rows whose poll is due and whose lease has
-// expired, highest priority first, then the longest overdue. It costs three
+// ClaimDue leases up to limit rows whose poll is due by dueBy and whose lease
+// has expired at leaseNow, highest priority first, then the longest overdue.
+// The two instants differ in sandbox mode, where parcels live on the sandbox's
+// fast clock while leases always run on the wall clock. It costs three
 // round trips per batch whatever its size: pick candidates, stamp them with a
 // claim token in one conditional update, read back what this claim won. A row
 // another worker stamped in between fails the update's lease condition and is
 // simply not won, so no row is ever handed to two claimers.
-func (p *Polls) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) (Claim, error) {
+func (p *Polls) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration, limit int) (Claim, error) {
 	col := p.db.db.Collection(colPolls)
 	due := bson.D{
-		{Key: "next_poll_at", Value: bson.D{{Key: "$lte", Value: now}}},
-		{Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}},
+		{Key: "next_poll_at", Value: bson.D{{Key: "$lte", Value: dueBy}}},
+		{Key: "lease_until", Value: bson.D{{Key: "$lte", Value: leaseNow}}},
 	}
 	// Served by index "due" (poll_priority desc, next_poll_at).
 	cur, err := col.Find(ctx, due, options.Find().
@@ -93,7 +95,7 @@ func (p *Polls) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	if err := cur.All(ctx, &rows); err != nil {
 		return Claim{}, mapErr("claim: find due", err)
 	}
-	c := Claim{Token: owner + "/" + randomToken(), Until: now.Add(lease)}
+	c := Claim{Token: owner + "/" + randomToken(), Until: leaseNow.Add(lease)}
 	if len(rows) == 0 {
 		return c, nil
 	}
@@ -130,4 +132,67 @@ func randomToken() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // crypto/rand never fails on Linux
 	return hex.EncodeToString(b)
+}
+
+// PollOutcome is what one poll decided for a row.
+type PollOutcome struct {
+	State      string
+	EventsHash string
+	// NextPollAt nil stops polling.
+	NextPollAt   *time.Time
+	PollPriority int
+	Failures     int
+	LastError    string
+	PolledAt     time.Time
+}
+
+// Complete records a poll's outcome and gives the lease back in one write.
+// It reports false when the row is gone, e.g. because the parcel was stopped
+// meanwhile (stopping deletes the row, so a poll in flight cannot revive it).
+//
+// The filter is the bare _id on purpose: the embedded server evaluates any
+// other filter by reading the collection (25 ms a poll at 1,000 parcels
+// instead of 1 ms), and this write happens once per polled parcel. So the
+// caller must still hold the lease with time to spare; the poller checks its
+// claim's deadline, with a quarter of the lease as margin, right before.
+func (p *Polls) Complete(ctx context.Context, id string, o PollOutcome) (bool, error) {
+	// Served by _id.
+	res, err := p.db.db.Collection(colPolls).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}},
+		bson.D{
+			{Key: "$set", Value: bson.D{
+				{Key: "state", Value: o.State},
+				{Key: "events_hash", Value: o.EventsHash},
+				{Key: "next_poll_at", Value: o.NextPollAt},
+				{Key: "poll_priority", Value: o.PollPriority},
+				{Key: "failures", Value: o.Failures},
+				{Key: "last_error", Value: o.LastError},
+				{Key: "last_polled_at", Value: o.PolledAt},
+				{Key: "lease_owner", Value: ""},
+				{Key: "lease_token", Value: ""},
+				{Key: "lease_until", Value: time.Time{}},
+			}},
+			{Key: "$inc", Value: bson.D{{Key: "poll_count", Value: 1}}},
+		})
+	if err != nil {
+		return false, mapErr("complete poll "+id, err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// Release gives leases back untouched, e.g. when the carrier refused the
+// whole account and the rows must wait for the next attempt as they were.
+func (p *Polls) Release(ctx context.Context, token string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	// Served by _id.
+	_, err := p.db.db.Collection(colPolls).UpdateMany(ctx,
+		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "lease_token", Value: token}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "lease_owner", Value: ""},
+			{Key: "lease_token", Value: ""},
+			{Key: "lease_until", Value: time.Time{}},
+		}}})
+	return mapErr("release polls", err)
 }

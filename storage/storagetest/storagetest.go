@@ -53,7 +53,11 @@ func (s *Server) start() {
 		}
 		s.uri, single = s.child.uri, true
 	}
-	s.db, s.err = storage.Open(ctx, storage.Options{URI: s.uri, Database: "storagetest", SingleConnection: single})
+	o := storage.Options{URI: s.uri, Database: "storagetest", SingleConnection: single}
+	if single {
+		o.EmbeddedDir = s.dir
+	}
+	s.db, s.err = storage.Open(ctx, o)
 }
 
 // Close stops the server and removes its files.
@@ -99,7 +103,7 @@ func (s *Server) MonitoredDB(t testing.TB, m *event.CommandMonitor) *storage.DB 
 			t.Fatalf("storagetest: %v", err)
 		}
 		t.Cleanup(c.stop)
-		o.URI, o.SingleConnection = c.uri, true
+		o.URI, o.SingleConnection, o.EmbeddedDir = c.uri, true, dir
 	}
 	db, err := storage.Open(ctx, o)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"parceltrack/storage"
 )
@@ -23,6 +24,14 @@ func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: ferretdbd DIR")
 		os.Exit(2)
+	}
+	// FERRETDBD_CPUPROFILE=file profiles the server, to see where a slow
+	// test spends the database's time.
+	if path := os.Getenv("FERRETDBD_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
 	}
 	srv, err := storage.StartEmbedded(os.Args[1], nil)
 	if err != nil {
@@ -33,6 +42,7 @@ func main() {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	if err := srv.Stop(); err != nil && err != context.Canceled {
 		fmt.Fprintln(os.Stderr, err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"parceltrack/billing"
+	"parceltrack/carriers/russianpost"
+	"parceltrack/insales"
+	"parceltrack/sandbox/demo"
+	insalessandbox "parceltrack/sandbox/insales"
+	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/storage"
+	"parceltrack/tracking"
+	"parceltrack/workers"
+)
+
+// The credentials the sandbox stand-ins accept; the app presents them like
+// real ones.
+const (
+	sandboxRPLogin       = "sandbox"
+	sandboxRPPassword    = "sandbox-password"
+	sandboxInsalesID     = "parceltrack-sandbox"
+	sandboxInsalesSecret = "sandbox-app-secret"
+)
+
+// services are the domain services of one process, built from env.
+type services struct {
+	e       *env
+	billing *billing.Service
+	prices  billing.Prices
+	carrier *russianpost.Client
+	poller  *workers.Poller
+	// trackingClock is the clock carrier dates are compared with: the wall
+	// clock, or the sandbox carrier's fast clock in sandbox mode.
+	trackingClock func() time.Time
+	rpSandbox     *rpsandbox.Server
+	demo          *demo.Demo
+	insales       *insales.App
+	shopSandbox   *insalessandbox.Server
+}
+
+// buildServices wires the domain. selfURL is where this process's own web
+// server answers (the sandbox stand-ins are served there).
+func buildServices(ctx context.Context, e *env, selfURL string) (*services, error) {
+	s := &services{e: e, prices: billing.DefaultPrices(), trackingClock: time.Now}
+	cfg := e.cfg
+	rpCfg := russianpost.Config{URL: cfg.RussianPostURL, BatchURL: cfg.RussianPostBatchURL,
+		Login: cfg.RussianPostLogin, Password: cfg.RussianPostPassword,
+		HTTPClient: &http.Client{Timeout: 30 * time.Second}}
+
+	if cfg.Sandbox() {
+		if selfURL == "" {
+			return nil, fmt.Errorf("sandbox mode (no RUSSIANPOST_LOGIN) serves the sandbox carrier from the web server: run `serve`, or configure the real services")
+		}
+		s.prices.Welcome = billing.SandboxWelcome
+		// The epoch is kept in the database so carrier dates stay put
+		// across restarts.
+		epoch, err := e.db.Settings().FirstTime(ctx, "sandbox_epoch", time.Now())
+		if err != nil {
+			return nil, err
+		}
+		s.rpSandbox = &rpsandbox.Server{Speed: cfg.SandboxSpeed, Epoch: epoch, Login: sandboxRPLogin,
+			Password: sandboxRPPassword, Starts: e.db.SandboxStarts(), Logger: e.log}
+		s.trackingClock = s.rpSandbox.Now
+		rpCfg.URL = selfURL + "/sandbox/russianpost/rtm34"
+		rpCfg.BatchURL = selfURL + "/sandbox/russianpost/fc"
+		rpCfg.Login, rpCfg.Password = sandboxRPLogin, sandboxRPPassword
+	}
+	s.carrier = russianpost.NewClient(rpCfg)
+	s.billing = billing.New(e.db.Ledger(), billing.Options{Prices: s.prices, Logger: e.log})
+
+	if err := s.buildInsales(ctx, selfURL); err != nil {
+		return nil, err
+	}
+	var err error
+	s.poller, err = workers.NewPoller(workers.PollerOptions{
+		Owner: cfg.WorkerID, Polls: e.db.Polls(), Parcels: e.db.Parcels(), Budgets: e.db.Budgets(),
+		Carrier: s.carrier, BatchSize: cfg.PollBatchSize, Lease: cfg.LeaseDuration,
+		Concurrency: cfg.PollConcurrency, RatePerSec: cfg.PollRatePerSec, DailyLimit: cfg.RussianPostDailyLimit,
+		// The budget's days follow the tracking clock: in sandbox mode the
+		// carrier's days pass in minutes, and so does its budget.
+		TrackingClock: s.trackingClock, Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics,
+		OnChange: s.insales.OnStateChange,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Sandbox() {
+		s.demo = &demo.Demo{Store: demoStore{e.db}, Billing: s.billing, Prices: s.prices, Clock: s.trackingClock}
+	}
+	return s, nil
+}
+
+// buildInsales wires the InSales app, and in sandbox mode the sandbox shop
+// it is installed into.
+func (s *services) buildInsales(ctx context.Context, selfURL string) error {
+	cfg := s.e.cfg
+	appID, secret, base := cfg.InsalesAppID, cfg.InsalesAppSecret, cfg.InsalesAPIBase
+	if cfg.InsalesSandbox() {
+		if selfURL == "" {
+			return fmt.Errorf("sandbox mode (no INSALES_APP_ID) serves the sandbox shop from the web server: run `serve`, or configure the real services")
+		}
+		appID, secret = sandboxInsalesID, sandboxInsalesSecret
+		// The app reaches the sandbox shop over loopback; browsers use BASE_URL.
+		base = selfURL + insalessandbox.DefaultPrefix + "/{shop}"
+		var err error
+		s.shopSandbox, err = insalessandbox.New(insalessandbox.Config{
+			BaseURL: cfg.BaseURL, Store: s.e.db.SandboxInsales(), Logger: s.e.log,
+			ShopDomain: demo.ShopDomain, InsalesID: demo.InsalesID,
+			App: insalessandbox.App{ID: appID, Secret: secret,
+				InstallURL:   selfURL + "/insales/install",
+				UninstallURL: selfURL + "/insales/uninstall",
+				LoginURL:     cfg.BaseURL + "/insales/login"},
+		})
+		if err != nil {
+			return fmt.Errorf("sandbox shop: %w", err)
+		}
+	}
+	sealer, err := insales.NewSealer(cfg.AppSecretKey)
+	if err != nil {
+		return err
+	}
+	client, err := insales.New(insales.Config{AppID: appID, AppSecret: secret, Logger: s.e.log,
+		BaseURL: insales.BaseURLPattern(base)})
+	if err != nil {
+		return err
+	}
+	s.insales, err = insales.NewApp(insales.AppOptions{Client: client, AppSecret: secret, BaseURL: cfg.BaseURL,
+		Sealer: sealer, Shops: s.e.db.AppShops(), Parcels: s.e.db.ParcelImports(), Events: s.e.db.EventsSeen(),
+		Billing: s.billing, TrackingClock: s.trackingClock, Logger: s.e.log})
+	if err != nil {
+		return err
+	}
+	s.insales.Start(ctx)
+	return nil
+}
+
+// seed fills a fresh sandbox database with the demo shop's parcels.
+func (s *services) seed(ctx context.Context) error {
+	if s.demo == nil {
+		return nil
+	}
+	seeded, err := s.demo.Seed(ctx)
+	if err != nil {
+		return err
+	}
+	if seeded {
+		s.e.log.Info("sandbox demo shop seeded", slog.String("shop", demo.ShopDomain))
+	}
+	return nil
+}
+
+// jobs lists the background jobs of a worker process.
+func (s *services) jobs() []workers.Job {
+	cfg := s.e.cfg
+	return []workers.Job{
+		{Name: "poll", Every: cfg.PollInterval, Run: func(ctx context.Context) error {
+			st, err := s.poller.Drain(ctx, 50)
+			if st.Claimed > 0 {
+				s.e.log.Info("poll round", slog.Int("claimed", st.Claimed), slog.Int("polled", st.Polled),
+					slog.Int("changed", st.Changed), slog.Int("failed", st.Failed), slog.Int("released", st.Released))
+			}
+			return err
+		}},
+		{Name: "insales-reconcile", Every: 10 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
+			_, err := s.insales.ReconcileAll(ctx)
+			return err
+		}},
+		{Name: "insales-setup", Every: 5 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
+			_, err := s.insales.RunPendingSetups(ctx)
+			return err
+		}},
+		{Name: "sweep", Every: time.Hour, Singleton: true, Run: func(ctx context.Context) error {
+			now := time.Now()
+			if _, err := s.e.db.Sessions().Sweep(ctx, now); err != nil {
+				return err
+			}
+			_, err := s.e.db.EventsSeen().Sweep(ctx, now.Add(-14*24*time.Hour))
+			return err
+		}},
+		{Name: "billing-repair", Every: time.Minute, Singleton: true, Run: func(ctx context.Context) error {
+			n, err := s.billing.RepairPending(ctx, time.Minute)
+			if n > 0 {
+				s.e.log.Warn("finished interrupted balance changes", slog.Int("count", n))
+			}
+			return err
+		}},
+	}
+}
+
+func (s *services) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), s.e.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := s.poller.Close(ctx); err != nil {
+		s.e.log.Error("poller shutdown", slog.String("error", err.Error()))
+	}
+	if err := s.insales.Close(ctx); err != nil {
+		s.e.log.Error("insales queue shutdown", slog.String("error", err.Error()))
+	}
+	if s.shopSandbox != nil {
+		s.shopSandbox.Close()
+	}
+}
+
+// demoStore adapts the database to what the demo needs.
+type demoStore struct{ db *storage.DB }
+
+func (d demoStore) ShopByInsalesID(ctx context.Context, insalesID int64) (storage.Shop, error) {
+	return d.db.Shops().GetByInsalesID(ctx, insalesID)
+}
+
+func (d demoStore) UpsertShop(ctx context.Context, in storage.Install, welcome int64, now time.Time) (storage.Shop, bool, error) {
+	return d.db.Shops().Upsert(ctx, in, welcome, now)
+}
+
+func (d demoStore) CreateParcel(ctx context.Context, parcel storage.Parcel, poll storage.Poll) error {
+	return d.db.Parcels().Create(ctx, parcel, poll)
+}
+
+func (d demoStore) FirstTime(ctx context.Context, key string, t time.Time) (time.Time, error) {
+	return d.db.Settings().FirstTime(ctx, key, t)
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"parceltrack/handlers"
+	insalessandbox "parceltrack/sandbox/insales"
+	"parceltrack/storage"
+)
+
+// webServer is the Fiber app of this process.
+type webServer struct {
+	app *fiber.App
+}
+
+func newWebServer(e *env, svc *services) (*webServer, error) {
+	deps := handlers.Deps{
+		Logger:   e.log,
+		BaseURL:  e.cfg.BaseURL,
+		Sandbox:  e.cfg.Sandbox(),
+		Ready:    e.db.Ping,
+		Metrics:  e.metrics,
+		InSales:  svc.insales,
+		Sessions: e.db.Sessions(),
+	}
+	deps.SandboxHandlers = map[string]http.Handler{}
+	if svc.rpSandbox != nil {
+		deps.SandboxHandlers["/sandbox/russianpost"] = svc.rpSandbox
+		deps.Demo = sandboxDemo{svc: svc}
+	}
+	if svc.shopSandbox != nil {
+		deps.SandboxHandlers[insalessandbox.DefaultPrefix] = svc.shopSandbox
+	}
+	app, err := handlers.New(deps)
+	if err != nil {
+		return nil, err
+	}
+	return &webServer{app: app}, nil
+}
+
+func (w *webServer) serve(ln net.Listener) error { return w.app.Listener(ln) }
+
+func (w *webServer) shutdown(timeout time.Duration) error {
+	return w.app.ShutdownWithTimeout(timeout)
+}
+
+// sandboxDemo serves the sandbox page from the demo shop.
+type sandboxDemo struct{ svc *services }
+
+func (d sandboxDemo) Parcels(ctx context.Context) ([]storage.Parcel, error) {
+	shop, err := d.svc.demo.Shop(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.svc.e.db.Parcels().ListByShop(ctx, shop.ID, 200)
+}
+
+func (d sandboxDemo) Add(ctx context.Context, track string) (storage.Parcel, error) {
+	return d.svc.demo.Add(ctx, track, 0, "Добавлена вручную")
+}
+
+func (d sandboxDemo) Now() time.Time { return d.svc.trackingClock() }

@@ -1,0 +1,122 @@
+package handlers
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"parceltrack/billing"
+	"parceltrack/insales"
+	"parceltrack/storage"
+	"parceltrack/tracking"
+)
+
+// viewAppShow is the merchant's start page after login.
+const viewAppShow = "pages/app_show"
+
+// appParcelsShown is how many recent parcels /app lists.
+const appParcelsShown = 50
+
+// appShowData is the data of pages/app_show.
+type appShowData struct {
+	Domain        string
+	UserName      string
+	Balance       string
+	SetupComplete bool
+	Steps         []appStep
+	Parcels       []appParcel
+}
+
+type appStep struct {
+	Title     string
+	Status    string // pending, done, failed
+	Label     string
+	Attempts  int
+	LastError string
+}
+
+type appParcel struct {
+	OrderNumber string
+	Track       string
+	State       string
+	StateLabel  string
+	Buyer       string
+	Updated     string
+}
+
+var appStepLabels = map[insales.StepStatus]string{
+	insales.StepPending: "ожидает",
+	insales.StepDone:    "готово",
+	insales.StepFailed:  "ошибка",
+}
+
+// appZone is the zone dates are shown in until shops choose their own.
+var appZone = time.FixedZone("MSK", 3*60*60)
+
+// appShow is GET /app: the shop, its balance, how far the setup got and the
+// latest parcels. The setup wizard replaces it later.
+func (s *server) appShow(c *fiber.Ctx) error {
+	sess, ok, err := s.appSession(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.renderProblem(c, fiber.StatusUnauthorized, "Нужно войти", loginAgainText)
+	}
+	ov, err := s.insales.app.Overview(c.UserContext(), sess.ShopID, appParcelsShown)
+	if errors.Is(err, insales.ErrUnknownShop) {
+		return s.renderProblem(c, fiber.StatusNotFound, "Магазин не найден", loginAgainText)
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, viewAppShow, page{Title: ov.Shop.Domain, Data: appData(sess, ov)})
+}
+
+func appData(sess storage.Session, ov insales.Overview) appShowData {
+	d := appShowData{
+		Domain:        ov.Shop.Domain,
+		UserName:      sess.UserName,
+		Balance:       billing.FormatRub(ov.Shop.Balance),
+		SetupComplete: ov.Shop.Setup.Complete,
+	}
+	for _, step := range insales.SetupSteps() {
+		st := ov.Shop.Setup.Step(step)
+		d.Steps = append(d.Steps, appStep{
+			Title: step.Title(), Status: string(st.Status), Label: appStepLabels[st.Status],
+			Attempts: st.Attempts, LastError: st.LastError,
+		})
+	}
+	for _, p := range ov.Parcels {
+		state := p.State
+		if _, ok := tracking.ParseState(string(state)); !ok {
+			state = tracking.StateRegistered
+		}
+		buyer := p.Buyer.Name
+		if buyer == "" {
+			buyer = "—"
+		}
+		d.Parcels = append(d.Parcels, appParcel{
+			OrderNumber: p.OrderNumber, Track: p.Track, State: string(state), StateLabel: state.Label(),
+			Buyer: buyer, Updated: p.UpdatedAt.In(appZone).Format("02.01.2006 15:04"),
+		})
+	}
+	return d
+}
+
+// appSetupRetry is POST /app/setup: run the setup job again now.
+func (s *server) appSetupRetry(c *fiber.Ctx) error {
+	sess, ok, err := s.appSession(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.renderProblem(c, fiber.StatusUnauthorized, "Нужно войти", loginAgainText)
+	}
+	s.insales.app.EnqueueSetup(c.UserContext(), strings.Clone(sess.ShopID))
+	s.flashNext(c, flashInfo, "Настройка магазина запущена ещё раз. Обновите страницу через минуту.")
+	return redirect(c, "/app")
+}

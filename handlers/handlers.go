@@ -1,0 +1,187 @@
+// Package handlers is the web layer: the Fiber app, its middleware, the
+// error pages and one file per page or action. Every route is listed in
+// routes.go.
+//
+// Pages are html/template views (package views) rendered by render: the full
+// page on a normal request, only the page's own markup on an htmx request.
+// Handlers stay short: parse → validate → call the domain → render or
+// redirect.
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"parceltrack/static"
+	"parceltrack/views"
+)
+
+// Deps is everything the web layer needs from the wiring layer.
+type Deps struct {
+	// Logger receives the request log and error details; nil discards.
+	Logger *slog.Logger
+	// BaseURL is the public URL of the app, e.g. "https://parceltrack.example".
+	// An https URL makes cookies Secure. Empty means a local http run.
+	BaseURL string
+	// Sandbox announces sandbox mode on every page (a banner linking to /sandbox/).
+	Sandbox bool
+	// Ready reports whether the app can serve (the database answers); it backs
+	// GET /readyz and gets a context with a 2 s deadline. Nil means always ready.
+	Ready func(ctx context.Context) error
+	// Metrics is the process registry: the HTTP metrics are registered on it
+	// and GET /metrics serves everything it holds. Nil means a private registry.
+	Metrics *prometheus.Registry
+	// SandboxHandlers are net/http handlers mounted by path prefix, e.g.
+	// "/sandbox/russianpost" → rpsandbox.Server. Each gets the prefix itself
+	// and everything below it, with the full (unstripped) path; the longest
+	// prefix wins. They bypass CSRF.
+	SandboxHandlers map[string]http.Handler
+	// Demo is the sandbox demo shop behind /sandbox/; nil outside sandbox mode.
+	Demo SandboxDemo
+	// CSRFStorage keeps CSRF tokens. Nil means process memory, which is right
+	// for one web process; several web processes behind a balancer need a
+	// shared store (e.g. one backed by the database).
+	CSRFStorage fiber.Storage
+	// InSales is the InSales app behind /insales/... and /app
+	// (*insales.App); nil leaves those routes out. It needs Sessions.
+	InSales InsalesApp
+	// Sessions keeps merchant sessions server-side (*storage.Sessions).
+	Sessions SessionStore
+}
+
+// server holds the handlers' dependencies; handlers are its methods.
+type server struct {
+	log             *slog.Logger
+	views           *html.Engine
+	assets          *static.Assets
+	sandbox         bool
+	secureCookies   bool
+	ready           func(ctx context.Context) error
+	metrics         *httpMetrics
+	gatherer        prometheus.Gatherer
+	csrfProtect     fiber.Handler
+	sandboxHandlers map[string]http.Handler
+	demo            SandboxDemo
+	insales         insalesDeps
+}
+
+// options are test hooks: extra views to require and extra routes to mount
+// (after the real ones).
+type options struct {
+	extraViews []string
+	routes     func(s *server, app *fiber.App)
+}
+
+// New builds the web app. It fails, instead of a later request, when a view
+// in the registry is missing, a template calls an unknown asset, a template
+// does not parse, or the metrics cannot be registered.
+func New(d Deps) (*fiber.App, error) {
+	return build(d, options{})
+}
+
+func build(d Deps, o options) (*fiber.App, error) {
+	s := &server{
+		log:             d.Logger,
+		sandbox:         d.Sandbox,
+		ready:           d.Ready,
+		sandboxHandlers: d.SandboxHandlers,
+		demo:            d.Demo,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if err := s.insales.init(d); err != nil {
+		return nil, err
+	}
+	if d.BaseURL != "" {
+		u, err := url.Parse(d.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("handlers: base url %q: want http(s)://host", d.BaseURL)
+		}
+		s.secureCookies = u.Scheme == "https"
+	}
+	for prefix := range d.SandboxHandlers {
+		if len(prefix) < 2 || prefix[0] != '/' || strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, "*:?+") {
+			return nil, fmt.Errorf("handlers: sandbox prefix %q: want a plain path like /sandbox/name", prefix)
+		}
+	}
+
+	var err error
+	if s.assets, err = static.New(); err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	s.views, err = views.New(views.Config{
+		Funcs:    s.funcs(),
+		Required: append(append([]string{}, viewRegistry...), o.extraViews...),
+		Literals: map[string]func(string) error{
+			"asset": func(name string) error { _, err := s.assets.URL(name); return err },
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+
+	reg := d.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if s.metrics, err = newHTTPMetrics(reg); err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	s.gatherer = reg
+	s.csrfProtect = newCSRF(d.CSRFStorage, s.secureCookies)
+
+	app := fiber.New(fiber.Config{
+		AppName:               "parceltrack",
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		// Views lets c.Render work for partials; pages go through s.render.
+		Views:        s.views,
+		ReadTimeout:  15 * time.Second,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  2 * time.Minute,
+	})
+	s.routes(app)
+	if o.routes != nil {
+		o.routes(s, app)
+	}
+	return app, nil
+}
+
+// funcs are the template functions available to every view.
+func (s *server) funcs() template.FuncMap {
+	return template.FuncMap{
+		// asset returns the fingerprinted URL of a static file; an unknown
+		// name is an error (and a literal one fails New).
+		"asset": s.assets.URL,
+		// csrfField renders the hidden CSRF input: {{csrfField .CSRF}}.
+		"csrfField": csrfFieldHTML,
+	}
+}
+
+// sandboxPrefixes returns the sandbox mount prefixes, longest first, so a
+// handler for "/sandbox" does not shadow "/sandbox/russianpost".
+func (s *server) sandboxPrefixes() []string {
+	prefixes := make([]string, 0, len(s.sandboxHandlers))
+	for p := range s.sandboxHandlers {
+		prefixes = append(prefixes, p)
+	}
+	sort.Slice(prefixes, func(i, j int) bool {
+		if len(prefixes[i]) != len(prefixes[j]) {
+			return len(prefixes[i]) > len(prefixes[j])
+		}
+		return prefixes[i] < prefixes[j]
+	})
+	return prefixes
+}

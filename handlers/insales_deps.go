@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"parceltrack/insales"
+	"parceltrack/storage"
+)
+
+// InsalesApp is the InSales app as the web layer drives it; *insales.App
+// implements it.
+type InsalesApp interface {
+	Install(ctx context.Context, in insales.InstallRequest) (insales.AppShop, error)
+	Uninstall(ctx context.Context, in insales.UninstallRequest) error
+	BeginLogin(ctx context.Context, insalesID int64, nonce, autologinURL string) (insales.AppShop, string, error)
+	CheckAutologin(ctx context.Context, shopID, nonce string, q insales.AutologinQuery) (insales.AppShop, error)
+	ReceiveWebhook(ctx context.Context, token string, body []byte) error
+	Overview(ctx context.Context, shopID string, limit int) (insales.Overview, error)
+	EnqueueSetup(ctx context.Context, shopID string)
+}
+
+// SessionStore keeps browser sessions server-side; *storage.Sessions
+// implements it. Ids are hashes of the cookie values (see sessionKey).
+type SessionStore interface {
+	Create(ctx context.Context, s storage.Session) error
+	Get(ctx context.Context, id string, now time.Time) (storage.Session, error)
+	Take(ctx context.Context, id string, now time.Time) (storage.Session, error)
+	Delete(ctx context.Context, id string) error
+}
+
+// insalesDeps are the InSales app's dependencies on the server.
+type insalesDeps struct {
+	app      InsalesApp
+	sessions SessionStore
+	// base is the app's public URL (Deps.BaseURL); empty means "the host
+	// the request came to".
+	base string
+}
+
+func (d *insalesDeps) init(deps Deps) error {
+	if deps.InSales == nil {
+		return nil
+	}
+	if deps.Sessions == nil {
+		return errors.New("handlers: the InSales app needs a session store")
+	}
+	d.app, d.sessions, d.base = deps.InSales, deps.Sessions, strings.TrimRight(deps.BaseURL, "/")
+	return nil
+}
+
+// Session cookies and lifetimes.
+const (
+	// loginCookie carries a login in progress (its nonce stays on the
+	// server) from /insales/login to /insales/autologin.
+	loginCookie   = "pt_login"
+	loginLifetime = 10 * time.Minute
+	// sessionCookie is the merchant's signed-in session.
+	sessionCookie   = "pt_session"
+	sessionLifetime = 12 * time.Hour
+)
+
+// sessionKey is the stored id of a session cookie value: a database dump
+// holds no usable cookie.
+func sessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// setSessionCookie sets an HttpOnly session cookie. Locally it is
+// SameSite=Lax; on https it is SameSite=None; Secure, because the app opens
+// inside the InSales admin (another site) where a Lax cookie is not sent.
+func (s *server) setSessionCookie(c *fiber.Ctx, name, value string, lifetime time.Duration) {
+	ck := &fiber.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		HTTPOnly: true,
+		Secure:   s.secureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	}
+	if s.secureCookies {
+		ck.SameSite = fiber.CookieSameSiteNoneMode
+	}
+	if lifetime > 0 {
+		ck.MaxAge = int(lifetime / time.Second)
+	} else {
+		ck.Expires = time.Unix(1, 0)
+		ck.MaxAge = -1
+	}
+	c.Cookie(ck)
+}
+
+// newSessionToken is a fresh cookie value (128 random bits).
+func newSessionToken() string { return rand.Text() }
+
+// appSession returns the signed-in merchant's session, if any.
+func (s *server) appSession(c *fiber.Ctx) (storage.Session, bool, error) {
+	token := c.Cookies(sessionCookie)
+	if token == "" {
+		return storage.Session{}, false, nil
+	}
+	sess, err := s.insales.sessions.Get(c.UserContext(), sessionKey(token), time.Now())
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{}, false, nil
+	}
+	if err != nil {
+		return storage.Session{}, false, err
+	}
+	if sess.Kind != storage.SessionApp {
+		return storage.Session{}, false, nil
+	}
+	return sess, true, nil
+}
+
+// publicURL is the app's public base URL.
+func (s *server) publicURL(c *fiber.Ctx) string {
+	if s.insales.base != "" {
+		return s.insales.base
+	}
+	return c.BaseURL()
+}
+
+// renderProblem answers with the error page and a specific message.
+func (s *server) renderProblem(c *fiber.Ctx, status int, title, message string) error {
+	c.Status(status)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, viewError, page{Title: title, Data: errorView{Status: status, Title: title, Message: message}})
+}

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
+	"parceltrack/static"
+)
+
+// routes lists every route of the app, in one place.
+//
+// To add a page: write views/pages/<name>.html, add its name to viewRegistry
+// (render.go), write the handler in <entity>_<action>.go and add one line
+// here. Browser forms that change state go in a group behind s.csrfProtect:
+//
+//	cab := app.Group("/cabinet", s.csrfProtect)
+//	cab.Get("/parcels", s.parcelList)
+//	cab.Post("/parcels/:id/stop", s.parcelStop)
+//
+// Webhooks (/webhooks/...) and the API (/api/v1/...) must not use
+// csrfProtect: they authenticate by URL secret or API key instead. Name a
+// URL parameter that carries a secret ":secret" or ":token" so the request
+// log writes the route pattern instead of the path.
+func (s *server) routes(app *fiber.App) {
+	// Middleware, outermost first: request id → log + metrics (renders
+	// errors) → panic recovery → security headers.
+	app.Use(s.requestID, s.observe, recoverPanic, securityHeaders)
+
+	// Probes and metrics.
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", adaptor.HTTPHandler(s.metricsHandler()))
+
+	// Fingerprinted static files.
+	app.Get(static.Prefix+"*", s.assets.Handler())
+
+	// Pages.
+	app.Get("/", s.homeShow)
+
+	// The sandbox home: demo parcels watched as sandbox time runs.
+	if s.demo != nil {
+		app.Get("/sandbox/", s.csrfProtect, s.sandboxShow)
+		app.Post("/sandbox/parcels", s.csrfProtect, s.sandboxParcelAdd)
+	}
+
+	// InSales app. Install, uninstall and webhooks are called by InSales
+	// (no CSRF: token and URL secret instead); login comes from the InSales
+	// admin and ends on /app, the merchant's start page.
+	if s.insales.app != nil {
+		app.Get("/insales/install", s.insalesInstall)
+		app.Get("/insales/uninstall", s.insalesUninstall)
+		app.Get("/insales/login", s.insalesLogin)
+		app.Get("/insales/autologin", s.insalesAutologin)
+		app.Post("/insales/webhooks/:secret", s.insalesWebhook)
+		app.Get("/app", s.csrfProtect, s.appShow)
+		app.Post("/app/setup", s.csrfProtect, s.appSetupRetry)
+	}
+
+	// Sandbox stand-ins (net/http handlers), longest prefix first.
+	for _, prefix := range s.sandboxPrefixes() {
+		h := adaptor.HTTPHandler(s.sandboxHandlers[prefix])
+		app.All(prefix, h)
+		app.All(prefix+"/*", h)
+	}
+}

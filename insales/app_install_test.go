@@ -1,0 +1,175 @@
+package insales_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"parceltrack/billing"
+	"parceltrack/insales"
+	"parceltrack/tracking"
+)
+
+func TestInstallStoresSealedPasswordAndWelcome(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := e.ctx()
+	first, err := e.app.Install(ctx, insales.InstallRequest{Shop: " Shop.MyInsales.ru ", Token: "token123", InsalesID: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := insales.NewSealer(testSealKey)
+	pw, err := sealer.Open(first.PasswordEnc, insales.ShopLabel(42))
+	// The documented test vector: md5("token123" + "mysecret").
+	if err != nil || pw != "4c3f4c197336eb97475506e71c839c71" {
+		t.Fatalf("stored password %q, %v", pw, err)
+	}
+	if strings.Contains(string(first.PasswordEnc), pw) {
+		t.Fatal("password stored in clear")
+	}
+	if first.Domain != "shop.myinsales.ru" || first.WebhookSecret == "" || first.WidgetKey == "" || first.Balance != 1000 {
+		t.Fatalf("installed shop: %+v", first)
+	}
+	h, err := e.bill.History(ctx, first.ID, 0, 10)
+	if err != nil || len(h) != 1 || h[0].Kind != billing.KindWelcome || h[0].Amount != 1000 {
+		t.Fatalf("welcome credit not recorded: %+v %v", h, err)
+	}
+
+	// A reinstall: same shop, new password, the secrets and balance kept.
+	again, err := e.app.Install(ctx, insales.InstallRequest{Shop: "shop.myinsales.ru", Token: "token456", InsalesID: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw2, _ := sealer.Open(again.PasswordEnc, insales.ShopLabel(42))
+	if again.ID != first.ID || pw2 != insales.InstallPassword("token456", testAppSecret) ||
+		again.WebhookSecret != first.WebhookSecret || again.WidgetKey != first.WidgetKey || again.Balance != 1000 {
+		t.Fatalf("reinstall: %+v", again)
+	}
+
+	for _, bad := range []insales.InstallRequest{
+		{Token: "t", InsalesID: 1},
+		{Shop: "s", InsalesID: 1},
+		{Shop: "s", Token: "t"},
+	} {
+		if _, err := e.app.Install(ctx, bad); !errors.Is(err, insales.ErrBadRequest) {
+			t.Errorf("install %+v: %v, want ErrBadRequest", bad, err)
+		}
+	}
+}
+
+func TestUninstallChecksTheToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := e.ctx()
+	shop := e.installDirect(7, 555)
+	res := mustImport(t, e, shop, orderWithTrack(1, time.Now(), 555, "RA644000001RU"))
+	password := insales.InstallPassword("token123", testAppSecret)
+
+	tests := []struct {
+		name          string
+		req           insales.UninstallRequest
+		wantErr       error
+		wantUninstall bool
+	}{
+		{"unknown shop is fine", insales.UninstallRequest{Token: password, InsalesID: 8}, nil, false},
+		{"wrong token refused", insales.UninstallRequest{Token: "0" + password[1:], InsalesID: 7}, insales.ErrDenied, false},
+		{"empty token refused", insales.UninstallRequest{InsalesID: 7}, insales.ErrDenied, false},
+		{"the password uninstalls", insales.UninstallRequest{Token: strings.ToUpper(password), InsalesID: 7}, nil, true},
+	}
+	for _, tt := range tests {
+		err := e.app.Uninstall(ctx, tt.req)
+		if !errors.Is(err, tt.wantErr) {
+			t.Fatalf("%s: %v, want %v", tt.name, err, tt.wantErr)
+		}
+		if got := e.shop(shop.ID).Uninstalled; got != tt.wantUninstall {
+			t.Fatalf("%s: uninstalled = %v", tt.name, got)
+		}
+	}
+	// Data is kept; the parcel stopped and is no longer polled.
+	ps := e.parcels(shop.ID, 1)
+	if len(ps) != 1 || !ps[0].Stopped() || ps[0].StopReason != insales.StopUninstalled || e.poll(res.ParcelID).NextPollAt != nil {
+		t.Fatalf("after uninstall: %s poll %+v", describe(ps), e.poll(res.ParcelID))
+	}
+	// Events for an uninstalled shop change nothing.
+	if r := mustImport(t, e, e.shop(shop.ID), orderWithTrack(1, time.Now().Add(time.Hour), 555, "RA123456785RU")); r.Outcome != insales.OutcomeIgnored {
+		t.Fatalf("import after uninstall: %+v", r)
+	}
+}
+
+func TestReceiveWebhook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := e.ctx()
+	shop := e.installDirect(9, 555)
+	other := e.installDirect(10, 555)
+	good := insales.WebhookToken(shop.ID, shop.WebhookSecret)
+	body := `{"id": 31, "number": 1031, "updated_at": "2026-04-08T11:23:18.000+03:00",
+		"client": {"name": "Анна", "phone": "+7 912 000-11-22"},
+		"fields_values": [{"id": 5, "field_id": 555, "value": "ra 644000001 ru"}]}`
+
+	refused := []struct {
+		name  string
+		token string
+		body  string
+		want  error
+	}{
+		{"wrong secret", shop.ID + "." + strings.Repeat("0", len(shop.WebhookSecret)), body, insales.ErrDenied},
+		{"another shop's secret", shop.ID + "." + other.WebhookSecret, body, insales.ErrDenied},
+		{"unknown shop", "nope." + shop.WebhookSecret, body, insales.ErrDenied},
+		{"no separator", shop.WebhookSecret, body, insales.ErrDenied},
+		{"empty", "", body, insales.ErrDenied},
+		{"malformed JSON", good, `{"id": 31,`, insales.ErrBadRequest},
+		{"not an order", good, `{"status": "ok"}`, insales.ErrBadRequest},
+		{"empty body", good, ``, insales.ErrBadRequest},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := e.app.ReceiveWebhook(ctx, tt.token, []byte(tt.body)); !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if n, m := e.count("parcels"), e.count("events_seen"); n != 0 || m != 0 {
+		t.Fatalf("a refused webhook stored %d parcels, %d events", n, m)
+	}
+
+	if err := e.app.ReceiveWebhook(ctx, good, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	ps := e.parcels(shop.ID, 31)
+	if len(ps) != 1 || ps[0].Track != "RA644000001RU" || ps[0].State != tracking.StateRegistered || ps[0].OrderNumber != "1031" {
+		t.Fatalf("webhook import: %s", describe(ps))
+	}
+}
+
+func TestBackgroundQueueImportsWebhooks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{async: true})
+	ctx := e.ctx()
+	shop := e.installDirect(30, 555)
+	e.app.Start(ctx)
+	token := insales.WebhookToken(shop.ID, shop.WebhookSecret)
+	body := []byte(`{"id": 5, "updated_at": "2026-04-08T11:23:18.000+03:00", "fields_values": [{"field_id": 555, "value": "RA644000001RU"}]}`)
+	changed := []byte(`{"id": 5, "updated_at": "2026-04-08T11:25:00.000+03:00", "fields_values": [{"field_id": 555, "value": "RA123456785RU"}]}`)
+	for _, b := range [][]byte{body, body, changed} {
+		if err := e.app.ReceiveWebhook(ctx, token, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := e.app.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	ps := e.parcels(shop.ID, 5)
+	if len(ps) != 2 || len(e.charges(shop.ID)) != 2 {
+		t.Fatalf("parcels %s, charges %+v", describe(ps), e.charges(shop.ID))
+	}
+	for _, p := range ps {
+		if p.Stopped() != (p.Track == "RA644000001RU") {
+			t.Fatalf("the changed track did not replace the first: %s", describe(ps))
+		}
+	}
+}

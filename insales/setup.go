@@ -1,0 +1,257 @@
+package insales
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+)
+
+// TrackFieldHandle is the handle of the app's own track-number field. Other
+// apps' order fields are often titled «Трек-номер» too, so the field is found
+// again by its id or this handle, never by its title.
+const TrackFieldHandle = "parceltrack_track_number"
+
+// widgetMarker identifies the app's widget code among the shop's widgets.
+const widgetMarker = `data-parceltrack-widget`
+
+// WidgetHeight is the widget's height on the order page, in pixels.
+const WidgetHeight = 300
+
+// WidgetCode is the HTML InSales puts on the order card: a placeholder that
+// frames the app's widget page for the order InSales describes in
+// window.order_info. The shop is named by its widget key only.
+func (a *App) WidgetCode(widgetKey string) string {
+	// JSON string literals are valid JavaScript and escape <, > and &.
+	base, _ := json.Marshal(a.o.BaseURL + "/widget/" + widgetKey + "/")
+	return `<div id="parceltrack-widget" ` + widgetMarker + `></div>
+<script>
+(function () {
+  var o = window.order_info;
+  if (!o || !o.id) { return; }
+  var f = document.createElement("iframe");
+  f.src = ` + string(base) + ` + encodeURIComponent(o.id);
+  f.title = "Отслеживание посылки";
+  f.style.cssText = "width:100%;height:` + fmt.Sprint(WidgetHeight-10) + `px;border:0";
+  document.getElementById("parceltrack-widget").appendChild(f);
+})();
+</script>`
+}
+
+// EnqueueSetup queues the setup job for the shop, retried with back-off
+// (AppOptions.SetupRetries) while it fails.
+func (a *App) EnqueueSetup(ctx context.Context, shopID string) {
+	a.enqueueSetup(ctx, shopID, 0)
+}
+
+func (a *App) enqueueSetup(ctx context.Context, shopID string, attempt int) {
+	key := "setup:" + shopID
+	a.queue.submit(ctx, key, "", func(ctx context.Context) {
+		err := a.RunSetup(ctx, shopID)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if attempt >= len(a.o.SetupRetries) {
+			a.log.Warn("setup still failing; the periodic job retries it",
+				slog.String("shop_id", shopID), slog.String("error", errText(err)))
+			return
+		}
+		a.queue.after(a.o.SetupRetries[attempt], key, func(ctx context.Context) {
+			a.enqueueSetup(ctx, shopID, attempt+1)
+		})
+	})
+}
+
+// RunSetup makes sure the shop has the app's webhooks, track field and order
+// widget. Every step first looks for what an earlier run (or install)
+// created and reuses it, so running it again creates no duplicates. A failed
+// step is recorded (failed + error) and the next steps still run; the error
+// lists every failure. Steps already done are skipped until the next install
+// resets them.
+func (a *App) RunSetup(ctx context.Context, shopID string) error {
+	shop, err := a.o.Shops.ShopByID(ctx, shopID)
+	if err != nil {
+		return fmt.Errorf("insales: setup %s: %w", shopID, err)
+	}
+	if shop.Uninstalled {
+		return nil
+	}
+	creds, err := a.creds(shop)
+	if err != nil {
+		return err
+	}
+	log := a.log.With(slog.String("shop_id", shop.ID))
+	var errs []error
+	for _, step := range SetupSteps() {
+		prev := shop.Setup.Step(step)
+		if prev.Status == StepDone {
+			continue
+		}
+		res, err := a.runStep(ctx, step, shop, creds)
+		st := StepState{Step: step, Status: StepDone, Attempts: prev.Attempts + 1, UpdatedAt: a.o.Now()}
+		if err != nil {
+			st.Status, st.LastError = StepFailed, errText(err)
+			errs = append(errs, fmt.Errorf("insales: setup %s: %s: %w", shop.ID, step, err))
+			log.Warn("setup step failed", slog.String("step", string(step)), slog.String("error", st.LastError))
+		}
+		if serr := a.o.Shops.SaveSetupStep(ctx, shop.ID, st, res); serr != nil {
+			return errors.Join(append(errs, serr)...)
+		}
+		// Later steps see what earlier ones created.
+		if res.TrackFieldID != 0 {
+			shop.TrackFieldID = res.TrackFieldID
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if err := a.o.Shops.SetSetupComplete(ctx, shop.ID, a.o.Now()); err != nil {
+		return fmt.Errorf("insales: setup %s: %w", shop.ID, err)
+	}
+	log.Info("setup complete", slog.Int64("track_field_id", shop.TrackFieldID))
+	return nil
+}
+
+func (a *App) runStep(ctx context.Context, step SetupStep, shop AppShop, creds Shop) (SetupResult, error) {
+	switch step {
+	case StepWebhooks:
+		ids, err := a.setupWebhooks(ctx, shop, creds)
+		return SetupResult{WebhookIDs: ids}, err
+	case StepTrackField:
+		id, err := a.setupTrackField(ctx, shop, creds)
+		return SetupResult{TrackFieldID: id}, err
+	case StepWidget:
+		id, err := a.setupWidget(ctx, shop, creds)
+		return SetupResult{WidgetID: id}, err
+	}
+	return SetupResult{}, fmt.Errorf("unknown step %q", step)
+}
+
+// setupWebhooks subscribes orders/create and orders/update to the shop's
+// secret URL, reusing subscriptions that exist ((address, topic) is unique
+// per app), and removes the app's subscriptions to an old secret URL.
+func (a *App) setupWebhooks(ctx context.Context, shop AppShop, creds Shop) ([]int64, error) {
+	if shop.WebhookSecret == "" {
+		return nil, errors.New("the shop has no webhook secret yet")
+	}
+	hooks, err := a.o.Client.ListWebhooks(ctx, creds)
+	if err != nil {
+		return nil, err
+	}
+	address := a.WebhookURL(shop)
+	var ids []int64
+	for _, topic := range []string{TopicOrdersCreate, TopicOrdersUpdate} {
+		i := slices.IndexFunc(hooks, func(h Webhook) bool { return h.Address == address && h.Topic == topic })
+		if i >= 0 {
+			ids = append(ids, hooks[i].ID)
+			continue
+		}
+		h, err := a.o.Client.CreateWebhook(ctx, creds, WebhookInput{Address: address, Topic: topic, FormatType: FormatJSON})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, h.ID)
+	}
+	for _, h := range hooks {
+		if h.Address != address && strings.HasPrefix(h.Address, a.o.BaseURL+webhookPath+shop.ID+".") {
+			if err := a.o.Client.DeleteWebhook(ctx, creds, h.ID); err != nil && !IsNotFound(err) {
+				return nil, err
+			}
+		}
+	}
+	return ids, nil
+}
+
+// setupTrackField finds the app's order field by its remembered id, then by
+// its handle, and creates it only when neither exists.
+func (a *App) setupTrackField(ctx context.Context, shop AppShop, creds Shop) (int64, error) {
+	if shop.TrackFieldID != 0 {
+		f, err := a.o.Client.GetField(ctx, creds, shop.TrackFieldID)
+		switch {
+		case err == nil && f.Destiny == DestinyOrder:
+			return f.ID, nil
+		case err != nil && !IsNotFound(err):
+			return 0, err
+		}
+	}
+	fields, err := a.o.Client.ListFields(ctx, creds)
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range fields {
+		if f.Destiny == DestinyOrder && strings.EqualFold(strings.TrimSpace(f.Handle), TrackFieldHandle) {
+			return f.ID, nil
+		}
+	}
+	in := TrackFieldInput(DefaultTrackFieldName)
+	in.Handle = TrackFieldHandle
+	f, err := a.o.Client.CreateField(ctx, creds, in)
+	if err != nil {
+		return 0, err
+	}
+	return f.ID, nil
+}
+
+// setupWidget updates the app's widget in place (by remembered id, else the
+// one whose code carries the app's marker) or creates it.
+func (a *App) setupWidget(ctx context.Context, shop AppShop, creds Shop) (int64, error) {
+	if shop.WidgetKey == "" {
+		return 0, errors.New("the shop has no widget key yet")
+	}
+	in := ApplicationWidgetInput{Code: a.WidgetCode(shop.WidgetKey), Height: WidgetHeight, PageType: PageTypeOrder}
+	id := shop.WidgetID
+	if id == 0 {
+		ws, err := a.o.Client.ListApplicationWidgets(ctx, creds)
+		if err != nil {
+			return 0, err
+		}
+		for _, w := range ws {
+			if strings.Contains(w.Code, widgetMarker) {
+				id = w.ID
+				break
+			}
+		}
+	}
+	if id != 0 {
+		w, err := a.o.Client.UpdateApplicationWidget(ctx, creds, id, in)
+		if err == nil {
+			return w.ID, nil
+		}
+		if !IsNotFound(err) {
+			return 0, err
+		}
+	}
+	w, err := a.o.Client.CreateApplicationWidget(ctx, creds, in)
+	if err != nil {
+		return 0, err
+	}
+	return w.ID, nil
+}
+
+// RunPendingSetups runs the setup job for every installed shop whose setup is
+// not complete; a periodic singleton job calls it. It returns the number of
+// shops it completed.
+func (a *App) RunPendingSetups(ctx context.Context) (int, error) {
+	ids, err := a.o.Shops.ShopsNeedingSetup(ctx, 100)
+	if err != nil {
+		return 0, fmt.Errorf("insales: pending setups: %w", err)
+	}
+	done, failed := 0, 0
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return done, ctx.Err()
+		}
+		if err := a.RunSetup(ctx, id); err != nil {
+			failed++
+			continue
+		}
+		done++
+	}
+	if len(ids) > 0 {
+		a.log.Info("pending setups run", slog.Int("shops", len(ids)), slog.Int("completed", done), slog.Int("failed", failed))
+	}
+	return done, nil
+}

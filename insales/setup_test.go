@@ -1,0 +1,109 @@
+package insales_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"parceltrack/insales"
+	insalessandbox "parceltrack/sandbox/insales"
+)
+
+// appResources counts what the app owns in the sandbox shop.
+type appResources struct {
+	webhooks, fields, widgets int
+	fieldID                   int64
+	widgetCode                string
+}
+
+func (e *env) resources(t *testing.T) appResources {
+	t.Helper()
+	ctx := context.Background()
+	var r appResources
+	hooks, _ := e.sbStore.ListWebhooks(ctx)
+	r.webhooks = len(hooks)
+	fields, _ := e.sbStore.ListFields(ctx)
+	for _, f := range fields {
+		if f.Handle == insales.TrackFieldHandle {
+			r.fields++
+			r.fieldID = f.ID
+		}
+	}
+	ws, _ := e.sbStore.ListWidgets(ctx)
+	r.widgets = len(ws)
+	if len(ws) > 0 {
+		r.widgetCode = ws[0].Code
+	}
+	return r
+}
+
+func TestSetupCreatesEachResourceOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{sandbox: true})
+	ctx := e.ctx()
+	// Another app's order field with our title: it must not be taken.
+	now := time.Now()
+	if err := e.sbStore.PutField(ctx, insalessandbox.Field{ID: 23780250, Destiny: 3, Title: "Трек-номер", OfficeTitle: "Трек-номер",
+		Handle: "post_track_number", Type: "Field::TextField", Active: true, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	// The first widget create fails, as InSales sometimes does.
+	e.faults.failNext("POST", "/admin/application_widgets.json", 1)
+
+	shop := e.installSandbox()
+	if shop.Setup.Complete || shop.Setup.Step(insales.StepWidget).Status != insales.StepFailed ||
+		!strings.Contains(shop.Setup.Step(insales.StepWidget).LastError, "500") ||
+		shop.Setup.Step(insales.StepWebhooks).Status != insales.StepDone || shop.Setup.Step(insales.StepTrackField).Status != insales.StepDone {
+		t.Fatalf("setup after a failing step: %+v", shop.Setup)
+	}
+	if r := e.resources(t); r.webhooks != 2 || r.fields != 1 || r.widgets != 0 || r.fieldID == 23780250 || r.fieldID != shop.TrackFieldID {
+		t.Fatalf("after the failed run: %+v, shop field %d", r, shop.TrackFieldID)
+	}
+
+	// The periodic job picks the incomplete shop up and finishes it.
+	if n, err := e.app.RunPendingSetups(ctx); err != nil || n != 1 {
+		t.Fatalf("pending setups: %d %v", n, err)
+	}
+	shop = e.shop(shop.ID)
+	want := appResources{webhooks: 2, fields: 1, widgets: 1, fieldID: shop.TrackFieldID}
+	check := func(stage string) {
+		t.Helper()
+		r := e.resources(t)
+		if r.webhooks != want.webhooks || r.fields != want.fields || r.widgets != want.widgets || r.fieldID != want.fieldID {
+			t.Fatalf("%s: %+v, want %+v", stage, r, want)
+		}
+		if !strings.Contains(r.widgetCode, e.appURL+"/widget/"+shop.WidgetKey+"/") || !strings.Contains(r.widgetCode, "window.order_info") {
+			t.Fatalf("%s: widget code %q", stage, r.widgetCode)
+		}
+	}
+	if !shop.Setup.Complete || shop.Setup.Step(insales.StepWidget).Attempts != 2 || shop.WidgetID == 0 || len(shop.WebhookIDs) != 2 {
+		t.Fatalf("completed setup: %+v", shop)
+	}
+	check("after the retry")
+
+	// A reinstall reruns every step and finds everything again.
+	e.faults.failNext("GET", "/admin/webhooks.json", 1)
+	shop = e.installSandbox()
+	if shop.Setup.Complete {
+		t.Fatalf("reinstall with a failing list completed: %+v", shop.Setup)
+	}
+	if err := e.app.RunSetup(ctx, shop.ID); err != nil {
+		t.Fatal(err)
+	}
+	check("after a reinstall")
+	if again := e.shop(shop.ID); !again.Setup.Complete || again.WidgetID != shop.WidgetID {
+		t.Fatalf("reinstall setup: %+v", again)
+	}
+
+	// Uninstall removes webhooks and widgets at InSales; the next install
+	// makes them again and reuses the field.
+	if err := e.sb.Uninstall(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !e.shop(shop.ID).Uninstalled {
+		t.Fatal("uninstall not recorded")
+	}
+	e.installSandbox()
+	check("after uninstall and install")
+}

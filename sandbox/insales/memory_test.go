@@ -1,0 +1,12 @@
+package insalessandbox_test
+
+import (
+	"testing"
+
+	insalessandbox "parceltrack/sandbox/insales"
+	"parceltrack/sandbox/insales/storetest"
+)
+
+func TestMemoryStoreContract(t *testing.T) {
+	storetest.Run(t, func(*testing.T) insalessandbox.Store { return &insalessandbox.Memory{} })
+}

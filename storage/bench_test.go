@@ -1,0 +1,102 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"parceltrack/storage"
+)
+
+// BenchmarkEmbedded measures the embedded database at the sizes a small shop
+// reaches: inserts, finds by _id and by an indexed field, and the conditional
+// update that every charge and lease uses. Run with:
+//
+//	go test -run '^$' -bench Embedded -benchtime 200x ./storage/
+func BenchmarkEmbedded(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		db := server.DB(b)
+		ctx := context.Background()
+		col := db.Database().Collection("shops")
+		docs := make([]any, 0, n)
+		for i := range n {
+			docs = append(docs, bson.D{
+				{Key: "_id", Value: fmt.Sprintf("shop%06d", i)},
+				{Key: "insales_id", Value: int64(i)},
+				{Key: "domain", Value: fmt.Sprintf("shop%d.myinsales.ru", i)},
+				{Key: "balance", Value: int64(1_000_000)},
+			})
+		}
+		for i := 0; i < len(docs); i += 1000 {
+			if _, err := col.InsertMany(ctx, docs[i:min(i+1000, len(docs))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("insert/%d", n), func(b *testing.B) {
+			for i := range b.N {
+				if _, err := db.Database().Collection("bench_insert").InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("x%d-%d", n, i)}, {Key: "v", Value: i}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("find_id/%d", n), func(b *testing.B) {
+			for i := range b.N {
+				if err := col.FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("shop%06d", i%n)}}).Err(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("find_indexed/%d", n), func(b *testing.B) {
+			for i := range b.N {
+				// Served by index insales_id_unique on MongoDB; a scan here.
+				if err := col.FindOne(ctx, bson.D{{Key: "insales_id", Value: int64(i % n)}}).Err(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("update_id/%d", n), func(b *testing.B) {
+			for i := range b.N {
+				if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("shop%06d", i%n)}},
+					bson.D{{Key: "$inc", Value: bson.D{{Key: "balance", Value: int64(-1)}}}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("conditional_update/%d", n), func(b *testing.B) {
+			for i := range b.N {
+				res := col.FindOneAndUpdate(ctx,
+					bson.D{{Key: "_id", Value: fmt.Sprintf("shop%06d", i%n)}, {Key: "balance", Value: bson.D{{Key: "$gte", Value: int64(5)}}}},
+					bson.D{{Key: "$inc", Value: bson.D{{Key: "balance", Value: int64(-5)}}}})
+				if err := res.Err(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClaim measures one lease claim of 100 rows among 1,000 due.
+func BenchmarkClaim(b *testing.B) {
+	db := server.DB(b)
+	ctx := context.Background()
+	now := time.Now()
+	due := now.Add(-time.Hour)
+	var docs []any
+	for range 1000 {
+		docs = append(docs, storage.Poll{ID: storage.NewID(), NextPollAt: &due, State: "registered"})
+	}
+	if _, err := db.Database().Collection("polls").InsertMany(ctx, docs); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		// Each claim leases for a minute at a later instant, so rows come back.
+		at := now.Add(time.Duration(i) * 2 * time.Minute)
+		if _, err := db.Polls().ClaimDue(ctx, "bench", at, at, time.Minute, 100); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

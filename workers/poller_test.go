@@ -1,0 +1,277 @@
+package workers_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"parceltrack/carriers/russianpost"
+	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/storage"
+	"parceltrack/tracking"
+	"parceltrack/workers"
+)
+
+// countingCarrier serves the sandbox Russian Post and counts requests per
+// barcode, as the real service would see them.
+type countingCarrier struct {
+	mu    sync.Mutex
+	calls map[string]int
+	next  http.Handler
+}
+
+var barcodeRE = regexp.MustCompile(`<(?:\w+:)?Barcode>([^<]+)<`)
+
+func (c *countingCarrier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if m := barcodeRE.FindSubmatch(body); m != nil {
+		c.mu.Lock()
+		c.calls[string(m[1])]++
+		c.mu.Unlock()
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	c.next.ServeHTTP(w, r)
+}
+
+type pollFixture struct {
+	db      *storage.DB
+	sandbox *rpsandbox.Server
+	counter *countingCarrier
+	client  *russianpost.Client
+	tracks  []string
+}
+
+func newPollFixture(t *testing.T, n int, latency time.Duration) *pollFixture {
+	t.Helper()
+	f := &pollFixture{db: server.DB(t)}
+	f.sandbox = &rpsandbox.Server{Login: "l", Password: "p", Speed: 1, Latency: latency,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	f.counter = &countingCarrier{calls: map[string]int{}, next: f.sandbox}
+	ts := httptest.NewServer(f.counter)
+	t.Cleanup(ts.Close)
+	f.client = russianpost.NewClient(russianpost.Config{URL: ts.URL + "/rtm34", BatchURL: ts.URL + "/fc", Login: "l", Password: "p"})
+	seedDue(t, f.db, n, f.sandbox.Now(), &f.tracks)
+	return f
+}
+
+// seedDue inserts n parcels due at now, spread over every sandbox scenario.
+func seedDue(t testing.TB, db *storage.DB, n int, now time.Time, tracks *[]string) {
+	t.Helper()
+	scenarios := rpsandbox.Scenarios()[:10]
+	due := now.Add(-time.Minute)
+	var parcels, polls []any
+	for i := range n {
+		track := rpsandbox.Barcode(scenarios[i%len(scenarios)], i/len(scenarios))
+		id := storage.NewID()
+		*tracks = append(*tracks, track)
+		parcels = append(parcels, storage.Parcel{ID: id, ShopID: "shop", OrderID: int64(i), Track: track,
+			Carrier: "russianpost", EnteredAt: now, State: string(tracking.StateRegistered)})
+		polls = append(polls, storage.Poll{ID: id, ShopID: "shop", Track: track, Carrier: "russianpost",
+			EnteredAt: now.Add(-time.Hour), State: string(tracking.StateRegistered), NextPollAt: &due})
+	}
+	ctx := context.Background()
+	for _, batch := range []struct {
+		col  string
+		docs []any
+	}{{"parcels", parcels}, {"polls", polls}} {
+		if _, err := db.Database().Collection(batch.col).InsertMany(ctx, batch.docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (f *pollFixture) poller(t testing.TB, owner string, clock func() time.Time) *workers.Poller {
+	t.Helper()
+	p, err := workers.NewPoller(workers.PollerOptions{
+		Owner: owner, Polls: f.db.Polls(), Parcels: f.db.Parcels(), Budgets: f.db.Budgets(),
+		Carrier: f.client, BatchSize: 50, Lease: time.Minute, Concurrency: 8, RatePerSec: 10000,
+		Clock: clock, TrackingClock: f.sandbox.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	return p
+}
+
+// TestTwoPollersPollEveryParcelExactlyOnce runs two pollers with different
+// lease owners on one database, as two worker processes would.
+func TestTwoPollersPollEveryParcelExactlyOnce(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 100
+	}
+	f := newPollFixture(t, n, 0)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	stats := make([]workers.Stats, 2)
+	for i, owner := range []string{"proc-a", "proc-b"} {
+		p := f.poller(t, owner, time.Now)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := p.Drain(ctx, 1000)
+			if err != nil {
+				t.Error(err)
+			}
+			stats[i] = st
+		}()
+	}
+	wg.Wait()
+	if stats[0].Polled == 0 || stats[1].Polled == 0 {
+		t.Errorf("work not shared: %+v", stats)
+	}
+	if got := stats[0].Polled + stats[0].Failed + stats[1].Polled + stats[1].Failed; got != n {
+		t.Errorf("polled %d parcels, want %d", got, n)
+	}
+	for _, track := range f.tracks {
+		if c := f.counter.calls[track]; c != 1 {
+			t.Fatalf("track %s asked %d times, want once", track, c)
+		}
+	}
+	// Nothing is due again until the next poll time the states set.
+	st, err := f.poller(t, "proc-c", time.Now).RunBatch(ctx)
+	if err != nil || st.Claimed != 0 {
+		t.Fatalf("after one round: %+v, %v", st, err)
+	}
+	assertStatesStored(t, f)
+}
+
+// assertStatesStored checks that the classifier's verdicts reached both the
+// schedule and the parcels.
+func assertStatesStored(t *testing.T, f *pollFixture) {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := f.db.Database().Collection("polls").Find(ctx, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var polls []storage.Poll
+	if err := cur.All(ctx, &polls); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]int{}
+	for _, p := range polls {
+		states[p.State]++
+		if p.LeaseToken != "" || p.PollCount != 1 {
+			t.Fatalf("poll %s: lease %q, count %d after one round", p.ID, p.LeaseToken, p.PollCount)
+		}
+		parcel, err := f.db.Parcels().Get(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parcel.State != p.State {
+			t.Fatalf("parcel %s state %q, schedule says %q", p.ID, parcel.State, p.State)
+		}
+	}
+	if len(states) < 2 {
+		t.Errorf("every parcel ended in one state %v: the scenarios should differ", states)
+	}
+}
+
+// TestStoppedPollerLeavesNothingStuck: a worker that claimed a batch and died
+// (its leases never released) delays those parcels only until the leases end.
+func TestStoppedPollerLeavesNothingStuck(t *testing.T) {
+	const n = 120
+	f := newPollFixture(t, n, 0)
+	ctx := context.Background()
+	claim, err := f.db.Polls().ClaimDue(ctx, "dead", f.sandbox.Now(), time.Now(), time.Minute, 50)
+	if err != nil || len(claim.Polls) != 50 {
+		t.Fatalf("dead worker claim: %d, %v", len(claim.Polls), err)
+	}
+
+	live := f.poller(t, "live", time.Now)
+	st, err := live.Drain(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Polled+st.Failed != n-50 {
+		t.Fatalf("while the dead leases last: polled %d, want %d", st.Polled+st.Failed, n-50)
+	}
+
+	later := f.poller(t, "later", func() time.Time { return time.Now().Add(2 * time.Minute) })
+	st, err = later.Drain(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Polled+st.Failed != 50 {
+		t.Fatalf("after the leases expired: polled %d, want the dead worker's 50", st.Polled+st.Failed)
+	}
+	for _, track := range f.tracks {
+		if c := f.counter.calls[track]; c != 1 {
+			t.Fatalf("track %s asked %d times, want once", track, c)
+		}
+	}
+}
+
+// TestDailyBudgetIsNeverExceeded: with a budget of 30 a day, 100 due parcels
+// cost exactly 30 requests, shared by two pollers.
+func TestDailyBudgetIsNeverExceeded(t *testing.T) {
+	f := newPollFixture(t, 100, 0)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for _, owner := range []string{"a", "b"} {
+		p, err := workers.NewPoller(workers.PollerOptions{
+			Owner: owner, Polls: f.db.Polls(), Parcels: f.db.Parcels(), Budgets: f.db.Budgets(),
+			Carrier: f.client, BatchSize: 7, Lease: time.Minute, Concurrency: 4, RatePerSec: 10000,
+			DailyLimit: 30, TrackingClock: f.sandbox.Now,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close(ctx)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := p.Drain(ctx, 100); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, c := range f.counter.calls {
+		total += c
+	}
+	if total != 30 {
+		t.Fatalf("carrier asked %d times, budget 30", total)
+	}
+}
+
+// TestAccountRefusalPausesEveryParcel: wrong credentials stop the batch,
+// leave the parcels as they were, and block the account's budget.
+func TestAccountRefusalPausesEveryParcel(t *testing.T) {
+	f := newPollFixture(t, 20, 0)
+	bad := httptest.NewServer(f.counter)
+	t.Cleanup(bad.Close)
+	f.client = russianpost.NewClient(russianpost.Config{URL: bad.URL + "/rtm34", Login: "l", Password: "wrong"})
+	p := f.poller(t, "a", time.Now)
+	ctx := context.Background()
+	st, err := p.RunBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Polled != 0 || st.Released == 0 {
+		t.Fatalf("stats %+v: want nothing polled and the rows released", st)
+	}
+	asked := 0
+	for _, c := range f.counter.calls {
+		asked += c
+	}
+	if asked > 8 {
+		t.Errorf("carrier asked %d times after refusing the account, want at most one round of the pool", asked)
+	}
+	claim, err := f.db.Polls().ClaimDue(ctx, "x", f.sandbox.Now(), time.Now(), time.Minute, 100)
+	if err != nil || len(claim.Polls) != 20 {
+		t.Fatalf("rows after the refusal: %d claimable, %v; want all 20 untouched", len(claim.Polls), err)
+	}
+}
