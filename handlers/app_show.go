@@ -9,6 +9,7 @@ import (
 
 	"parceltrack/billing"
 	"parceltrack/insales"
+	"parceltrack/onboarding"
 	"parceltrack/storage"
 	"parceltrack/tracking"
 )
@@ -55,8 +56,9 @@ var appStepLabels = map[insales.StepStatus]string{
 // appZone is the zone dates are shown in until shops choose their own.
 var appZone = time.FixedZone("MSK", 3*60*60)
 
-// appShow is GET /app: the shop, its balance, how far the setup got and the
-// latest parcels. The setup wizard replaces it later.
+// appShow is GET /app, the cabinet: the shop, its balance, how far the setup
+// got and the latest parcels. A merchant who has not finished the setup
+// wizard is sent to their current wizard step instead.
 func (s *server) appShow(c *fiber.Ctx) error {
 	sess, ok, err := s.appSession(c)
 	if err != nil {
@@ -64,6 +66,17 @@ func (s *server) appShow(c *fiber.Ctx) error {
 	}
 	if !ok {
 		return s.renderProblem(c, fiber.StatusUnauthorized, "Нужно войти", loginAgainText)
+	}
+	// Until the wizard is finished the app opens to where it was left.
+	if s.onboard.svc != nil {
+		m, err := s.onboard.svc.Merchant(c.UserContext(), sess.ShopID)
+		switch {
+		case err == nil && !m.Done():
+			c.Set(fiber.HeaderCacheControl, "no-store")
+			return redirect(c, wizardPath(m.Current()))
+		case err != nil && !errors.Is(err, onboarding.ErrUnknownShop):
+			return err
+		}
 	}
 	ov, err := s.insales.app.Overview(c.UserContext(), sess.ShopID, appParcelsShown)
 	if errors.Is(err, insales.ErrUnknownShop) {
@@ -73,7 +86,7 @@ func (s *server) appShow(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, viewAppShow, page{Title: ov.Shop.Domain, Data: appData(sess, ov)})
+	return s.render(c, viewAppShow, page{Title: "Кабинет", Data: appData(sess, ov)})
 }
 
 func appData(sess storage.Session, ov insales.Overview) appShowData {

@@ -58,6 +58,25 @@ type Deps struct {
 	InSales InsalesApp
 	// Sessions keeps merchant sessions server-side (*storage.Sessions).
 	Sessions SessionStore
+	// Onboarding is the setup wizard behind /app/wizard/... and /app/texts
+	// (*onboarding.Service); nil leaves them out and /app opens the cabinet
+	// at once. It needs InSales.
+	Onboarding Onboarding
+	// ShopAdminURL is where "Вернуться в магазин" leads for a shop domain;
+	// nil means https://{domain}/admin/ (the sandbox shop lives elsewhere).
+	ShopAdminURL func(domain string) string
+	// TwilioAuthToken checks X-Twilio-Signature of delivery callbacks at
+	// POST /notify/twilio/status; empty leaves the route out.
+	TwilioAuthToken string
+	// TwilioStatusURL is the exact StatusCallback URL given to Twilio (its
+	// signature covers it); empty means the public URL + /notify/twilio/status.
+	TwilioStatusURL string
+	// MessageStatuses records the callbacks' statuses
+	// (*storage.MessageStatuses); required with TwilioAuthToken.
+	MessageStatuses MessageStatusStore
+	// Outbox lists what the sandbox Twilio and SMTP stand-ins received, for
+	// GET /sandbox/outbox (*storage.SandboxOutbox); nil leaves the page out.
+	Outbox OutboxLister
 }
 
 // server holds the handlers' dependencies; handlers are its methods.
@@ -74,6 +93,7 @@ type server struct {
 	sandboxHandlers map[string]http.Handler
 	demo            SandboxDemo
 	insales         insalesDeps
+	onboard         onboardDeps
 }
 
 // options are test hooks: extra views to require and extra routes to mount
@@ -102,6 +122,9 @@ func build(d Deps, o options) (*fiber.App, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if err := s.insales.init(d); err != nil {
+		return nil, err
+	}
+	if err := s.onboard.init(d); err != nil {
 		return nil, err
 	}
 	if d.BaseURL != "" {

@@ -28,6 +28,9 @@ var viewRegistry = []string{
 	viewSandbox,
 	viewSandboxTable,
 	viewAppShow, // declared in app_show.go
+	// Declared in wizard_deps.go.
+	viewWizardRegister, viewWizardCode, viewWizardCredentials, viewWizardSetup,
+	viewWizardHow, viewWizardTexts, viewWizardFinish, viewTexts, viewSandboxOutbox, partialWizardNav,
 }
 
 // page is the data every view gets. Handlers set Title and Data; render

@@ -56,6 +56,41 @@ func (s *server) routes(app *fiber.App) {
 		app.Post("/app/setup", s.csrfProtect, s.appSetupRetry)
 	}
 
+	// Onboarding wizard. Every page needs the merchant's session; a page
+	// the merchant has not reached redirects to their current step.
+	if s.onboard.svc != nil {
+		wz := app.Group("/app/wizard", s.csrfProtect)
+		wz.Get("", s.wizardShow)
+		wz.Get("/register", s.wizardRegisterShow)
+		wz.Post("/register", s.wizardRegister)
+		wz.Get("/code", s.wizardCodeShow)
+		wz.Post("/code", s.wizardCodeVerify)
+		wz.Post("/code/resend", s.wizardCodeResend)
+		wz.Post("/code/phone", s.wizardCodePhone)
+		wz.Get("/credentials", s.wizardCredentialsShow)
+		wz.Post("/credentials", s.wizardCredentialsCheck)
+		wz.Post("/credentials/resend", s.wizardCredentialsResend)
+		wz.Post("/credentials/email", s.wizardCredentialsEmail)
+		wz.Get("/setup", s.wizardSetupShow)
+		wz.Post("/setup", s.wizardSetupRun)
+		wz.Post("/setup/statuses", s.wizardStatusSyncSave)
+		wz.Post("/setup/suggested", s.wizardStatusesSuggest)
+		wz.Get("/how", s.wizardHowShow)
+		wz.Get("/texts", s.wizardTextsShow)
+		wz.Post("/:step/next", s.wizardNext)
+		wz.Get("/finish", s.wizardFinishShow)
+		wz.Post("/finish", s.wizardFinish)
+		app.Get("/app/texts", s.csrfProtect, s.textsShow)
+	}
+	// Delivery reports from Twilio: signed, not CSRF-protected.
+	if s.onboard.twilio != nil {
+		app.Post("/notify/twilio/status", s.twilioStatus)
+	}
+	// What the sandbox Twilio and SMTP stand-ins received.
+	if s.onboard.outbox != nil {
+		app.Get("/sandbox/outbox", s.sandboxOutbox)
+	}
+
 	// Sandbox stand-ins (net/http handlers), longest prefix first.
 	for _, prefix := range s.sandboxPrefixes() {
 		h := adaptor.HTTPHandler(s.sandboxHandlers[prefix])

@@ -18,6 +18,7 @@ const (
 	colLedger        = "ledger"
 	colParcels       = "parcels"
 	colPolls         = "polls"
+	colPollLeases    = "poll_leases"
 	colBudgets       = "budgets"
 	colSettings      = "settings"
 	colSandboxStarts = "sandbox_rp_starts"
@@ -27,10 +28,11 @@ const (
 // create them up front (the embedded server's tuning needs their tables).
 func collections() []string {
 	return []string{
-		colMigrations, colLeases, colShops, colLedger, colParcels, colPolls, colBudgets, colSettings, colSandboxStarts,
+		colMigrations, colLeases, colShops, colLedger, colParcels, colPolls, colPollLeases, colBudgets, colSettings, colSandboxStarts,
 		colSandboxInsalesShop, colSandboxInsalesCounters, colSandboxInsalesOrders,
 		colSandboxInsalesFields, colSandboxInsalesWebhooks, colSandboxInsalesWidgets,
-		colSandboxInsalesStatuses,
+		colSandboxInsalesStatuses, colTickets, colAPIUsers, colEventsSeen, colMessageStatus,
+		colSandboxOutbox, colSessions, colVerifications,
 	}
 }
 
@@ -80,6 +82,10 @@ func Migrations() []Migration {
 			// Sweeps of old dedup keys and expired sessions.
 			{Collection: colEventsSeen, Name: "seen_at", Keys: bson.D{{Key: "seen_at", Value: 1}}},
 			{Collection: colSessions, Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}},
+		}},
+		{ID: "0005_tickets", Indexes: []IndexSpec{
+			// The batch poller's next ticket to collect (Tickets.ClaimDue).
+			{Collection: colTickets, Name: "next_try", Keys: bson.D{{Key: "next_try_at", Value: 1}}},
 		}},
 	}
 }

@@ -90,14 +90,18 @@ type TrackingUpdate struct {
 
 // ApplyTracking stores a new history and state. The poller calls it only when
 // the history or the state changed, so an unchanged answer costs no write.
-// A parcel stopped while the poll was in flight keeps its stopped state.
+//
+// The filter is the bare _id: on the embedded server any other filter makes an
+// update read the collection while it writes, which can stall FerretDB v1 for
+// minutes. A parcel stopped while its poll was in flight is put back by
+// KeepStopped, which the poller calls when it finds the polling row gone.
 func (p *Parcels) ApplyTracking(ctx context.Context, id string, u TrackingUpdate) error {
 	if u.Events == nil {
 		u.Events = []tracking.Event{}
 	}
 	// Served by _id.
 	_, err := p.db.db.Collection(colParcels).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "stopped_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{
 			{Key: "events", Value: u.Events},
 			{Key: "state", Value: u.State},
@@ -108,6 +112,23 @@ func (p *Parcels) ApplyTracking(ctx context.Context, id string, u TrackingUpdate
 			{Key: "updated_at", Value: u.UpdatedAt},
 		}}})
 	return mapErr("apply tracking "+id, err)
+}
+
+// KeepStopped restores the stopped state of a parcel that a poll in flight
+// wrote over: its state_since goes back to the moment it was stopped. A parcel
+// that is not stopped is left alone.
+func (p *Parcels) KeepStopped(ctx context.Context, id string) error {
+	parcel, err := p.Get(ctx, id)
+	if err != nil || parcel.StoppedAt == nil {
+		return err
+	}
+	// Served by _id.
+	_, err = p.db.db.Collection(colParcels).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "state", Value: string(tracking.StateStopped)},
+			{Key: "state_since", Value: *parcel.StoppedAt},
+		}}})
+	return mapErr("keep stopped "+id, err)
 }
 
 // Create stores a new parcel and then its poll row. The row is what makes the

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 )
 
@@ -31,9 +33,6 @@ type Poll struct {
 	// stopped, waiting for money); it then drops out of the "due" index range.
 	NextPollAt   *time.Time `bson:"next_poll_at"`
 	PollPriority int        `bson:"poll_priority"`
-	LeaseOwner   string     `bson:"lease_owner,omitempty"`
-	LeaseToken   string     `bson:"lease_token,omitempty"`
-	LeaseUntil   time.Time  `bson:"lease_until"`
 	Failures     int        `bson:"failures"`
 	LastError    string     `bson:"last_error,omitempty"`
 	LastPolledAt *time.Time `bson:"last_polled_at,omitempty"`
@@ -67,65 +66,121 @@ type Claim struct {
 	Polls []Poll
 }
 
-// ClaimDue leases up to limit rows whose poll is due by dueBy and whose lease
-// has expired at leaseNow, highest priority first, then the longest overdue.
-// The two instants differ in sandbox mode, where parcels live on the sandbox's
-// fast clock while leases always run on the wall clock. It costs three
-// round trips per batch whatever its size: pick candidates, stamp them with a
-// claim token in one conditional update, read back what this claim won. A row
-// another worker stamped in between fails the update's lease condition and is
-// simply not won, so no row is ever handed to two claimers.
+// pollLease is the lease on one schedule row, kept in its own small
+// collection under the row's _id. Claiming is an insert — the unique _id
+// makes it atomic on MongoDB and on the embedded server alike — and giving
+// back is a delete. No claim ever updates many rows at once: FerretDB v1
+// runs a multi-document update while it still reads the collection, which
+// at times stalls it for minutes.
+type pollLease struct {
+	ID    string    `bson:"_id"`
+	Token string    `bson:"token"`
+	Owner string    `bson:"owner"`
+	Until time.Time `bson:"until"`
+}
+
+// ClaimDue leases up to limit rows whose poll is due by dueBy, highest
+// priority first, then the longest overdue. Leases that ended by leaseNow
+// are dropped first. (The two instants differ in sandbox mode, where parcels
+// live on the sandbox's fast clock while leases run on the wall clock.)
+// Four round trips per batch whatever its size: drop ended leases, read the
+// live ones, pick due rows that have none, insert their leases; a row whose
+// lease insert collides was taken by another worker in between and is not
+// won, so no row is ever handed to two claimers.
 func (p *Polls) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration, limit int) (Claim, error) {
-	col := p.db.db.Collection(colPolls)
-	due := bson.D{
-		{Key: "next_poll_at", Value: bson.D{{Key: "$lte", Value: dueBy}}},
-		{Key: "lease_until", Value: bson.D{{Key: "$lte", Value: leaseNow}}},
-	}
-	// Served by index "due" (poll_priority desc, next_poll_at).
-	cur, err := col.Find(ctx, due, options.Find().
-		SetSort(bson.D{{Key: "poll_priority", Value: -1}, {Key: "next_poll_at", Value: 1}}).
-		SetLimit(int64(limit)).
-		SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return Claim{}, mapErr("claim: find due", err)
-	}
-	var rows []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return Claim{}, mapErr("claim: find due", err)
+	leases := p.db.db.Collection(colPollLeases)
+	// A scan, but of the small leases collection.
+	if _, err := leases.DeleteMany(ctx, bson.D{{Key: "until", Value: bson.D{{Key: "$lte", Value: leaseNow}}}}); err != nil {
+		return Claim{}, mapErr("claim: drop ended leases", err)
 	}
 	c := Claim{Token: owner + "/" + randomToken(), Until: leaseNow.Add(lease)}
-	if len(rows) == 0 {
-		return c, nil
-	}
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-
-	// Served by _id; the lease condition is checked again per document.
-	filter := append(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, due...)
-	if _, err := col.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "lease_owner", Value: owner},
-		{Key: "lease_token", Value: c.Token},
-		{Key: "lease_until", Value: c.Until},
-	}}}); err != nil {
-		return Claim{}, mapErr("claim: lease", err)
-	}
-
-	// Served by _id.
-	cur, err = col.Find(ctx, bson.D{
-		{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
-		{Key: "lease_token", Value: c.Token},
-	})
-	if err != nil {
-		return Claim{}, mapErr("claim: read back", err)
-	}
-	if err := cur.All(ctx, &c.Polls); err != nil {
-		return Claim{}, mapErr("claim: read back", err)
+	// Claimers starting together pick the same top rows; one that loses them
+	// all looks again past the winner's leases instead of going idle.
+	for range 3 {
+		held, err := p.heldIDs(ctx)
+		if err != nil {
+			return Claim{}, err
+		}
+		won, lost, err := p.claimOnce(ctx, c, owner, dueBy, held, limit)
+		if err != nil {
+			return Claim{}, err
+		}
+		c.Polls = won
+		if len(won) > 0 || lost == 0 {
+			break
+		}
 	}
 	return c, nil
+}
+
+// heldIDs lists the rows under a live lease.
+func (p *Polls) heldIDs(ctx context.Context) ([]string, error) {
+	// A scan, but of the small leases collection.
+	cur, err := p.db.db.Collection(colPollLeases).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, mapErr("claim: read leases", err)
+	}
+	var live []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &live); err != nil {
+		return nil, mapErr("claim: read leases", err)
+	}
+	held := make([]string, len(live))
+	for i, l := range live {
+		held[i] = l.ID
+	}
+	return held, nil
+}
+
+// claimOnce picks due rows outside held and inserts their leases; it returns
+// the rows won and how many another claimer took first.
+func (p *Polls) claimOnce(ctx context.Context, c Claim, owner string, dueBy time.Time, held []string, limit int) ([]Poll, int, error) {
+	// Served by index "due" (poll_priority desc, next_poll_at).
+	cur, err := p.db.db.Collection(colPolls).Find(ctx,
+		bson.D{
+			{Key: "next_poll_at", Value: bson.D{{Key: "$lte", Value: dueBy}}},
+			{Key: "_id", Value: bson.D{{Key: "$nin", Value: held}}},
+		},
+		options.Find().
+			SetSort(bson.D{{Key: "poll_priority", Value: -1}, {Key: "next_poll_at", Value: 1}}).
+			SetLimit(int64(limit)))
+	if err != nil {
+		return nil, 0, mapErr("claim: find due", err)
+	}
+	var due []Poll
+	if err := cur.All(ctx, &due); err != nil {
+		return nil, 0, mapErr("claim: find due", err)
+	}
+	if len(due) == 0 {
+		return nil, 0, nil
+	}
+	docs := make([]any, len(due))
+	for i, row := range due {
+		docs[i] = pollLease{ID: row.ID, Token: c.Token, Owner: owner, Until: c.Until}
+	}
+	_, err = p.db.db.Collection(colPollLeases).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	lost := map[int]bool{}
+	var bwe mongo.BulkWriteException
+	switch {
+	case err == nil:
+	case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+		for _, we := range bwe.WriteErrors {
+			if we.Code != 11000 && !isDuplicate(we) {
+				return nil, 0, mapErr("claim: lease", err)
+			}
+			lost[we.Index] = true
+		}
+	default:
+		return nil, 0, mapErr("claim: lease", err)
+	}
+	won := make([]Poll, 0, len(due)-len(lost))
+	for i, row := range due {
+		if !lost[i] {
+			won = append(won, row)
+		}
+	}
+	return won, len(lost), nil
 }
 
 func randomToken() string {
@@ -146,8 +201,8 @@ type PollOutcome struct {
 	PolledAt     time.Time
 }
 
-// Complete records a poll's outcome and gives the lease back in one write.
-// It reports false when the row is gone, e.g. because the parcel was stopped
+// Complete records a poll's outcome (the lease is given back with the batch,
+// by Release). It reports false when the row is gone, e.g. because the parcel was stopped
 // meanwhile (stopping deletes the row, so a poll in flight cannot revive it).
 //
 // The filter is the bare _id on purpose: the embedded server evaluates any
@@ -168,9 +223,6 @@ func (p *Polls) Complete(ctx context.Context, id string, o PollOutcome) (bool, e
 				{Key: "failures", Value: o.Failures},
 				{Key: "last_error", Value: o.LastError},
 				{Key: "last_polled_at", Value: o.PolledAt},
-				{Key: "lease_owner", Value: ""},
-				{Key: "lease_token", Value: ""},
-				{Key: "lease_until", Value: time.Time{}},
 			}},
 			{Key: "$inc", Value: bson.D{{Key: "poll_count", Value: 1}}},
 		})
@@ -180,19 +232,17 @@ func (p *Polls) Complete(ctx context.Context, id string, o PollOutcome) (bool, e
 	return res.MatchedCount == 1, nil
 }
 
-// Release gives leases back untouched, e.g. when the carrier refused the
-// whole account and the rows must wait for the next attempt as they were.
+// Release gives the claim's leases back: the poller calls it once a batch is
+// done, for the rows it stored and for those it left untouched (they are then
+// due again at once, as they were).
 func (p *Polls) Release(ctx context.Context, token string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	// Served by _id.
-	_, err := p.db.db.Collection(colPolls).UpdateMany(ctx,
-		bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "lease_token", Value: token}},
-		bson.D{{Key: "$set", Value: bson.D{
-			{Key: "lease_owner", Value: ""},
-			{Key: "lease_token", Value: ""},
-			{Key: "lease_until", Value: time.Time{}},
-		}}})
-	return mapErr("release polls", err)
+	// A scan, but of the small leases collection.
+	_, err := p.db.db.Collection(colPollLeases).DeleteMany(ctx, bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
+		{Key: "token", Value: token},
+	})
+	return mapErr("release leases", err)
 }

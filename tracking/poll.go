@@ -31,6 +31,24 @@ func DefaultCadence() Cadence {
 	}
 }
 
+// BatchCadence returns the cadence for batch access, where one request asks
+// about up to 500 parcels and its answer is prepared 15 minutes later: the
+// cost of a poll is nearly nothing, so every parcel in flight is asked about
+// again shortly after each answer and a carrier event reaches the database
+// within about two preparation times. Registered parcels, which mostly wait
+// for the sender, are asked less often.
+func BatchCadence() Cadence {
+	return Cadence{
+		Registered:      30 * time.Minute,
+		InTransit:       10 * time.Minute,
+		ProbablyArrived: 10 * time.Minute,
+		Waiting:         10 * time.Minute,
+		ErrorBase:       15 * time.Minute,
+		ErrorMax:        6 * time.Hour,
+		Jitter:          0.1,
+	}
+}
+
 // NextPoll is DefaultCadence().Next.
 func NextPoll(st Status, now time.Time, failures int, jitter float64) time.Time {
 	return DefaultCadence().Next(st, now, failures, jitter)

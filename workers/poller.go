@@ -32,6 +32,9 @@ type PollStore interface {
 // ParcelStore receives the carrier-derived part of a parcel when it changed.
 type ParcelStore interface {
 	ApplyTracking(ctx context.Context, id string, u storage.TrackingUpdate) error
+	// KeepStopped puts a stopped parcel's state back after a poll that was
+	// in flight when it was stopped wrote over it.
+	KeepStopped(ctx context.Context, id string) error
 }
 
 // BudgetStore shares a carrier account's daily request budget between processes.
@@ -78,7 +81,7 @@ type Poller struct {
 	o       PollerOptions
 	limiter *rate.Limiter
 	pool    *Pool
-	polled  *prometheus.CounterVec
+	rec     *recorder
 	alerts  prometheus.Counter
 }
 
@@ -97,19 +100,16 @@ func NewPoller(o PollerOptions) (*Poller, error) {
 		o:       o,
 		limiter: rate.NewLimiter(rate.Limit(o.RatePerSec), max(1, o.Concurrency)),
 		pool:    NewPool(o.Concurrency, o.Concurrency),
-		polled: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parceltrack_polls_total", Help: "Carrier polls by carrier and outcome.",
-		}, []string{"carrier", "outcome"}),
-		alerts: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "parceltrack_carrier_account_alerts_total", Help: "Times a carrier refused the whole account.",
-		}),
 	}
-	if o.Metrics != nil {
-		for _, c := range []prometheus.Collector{p.polled, p.alerts} {
-			if err := o.Metrics.Register(c); err != nil {
-				return nil, fmt.Errorf("workers: poller metrics: %w", err)
-			}
-		}
+	var err error
+	if p.alerts, err = registerAlerts(o.Metrics); err != nil {
+		return nil, err
+	}
+	if p.rec, err = newRecorder(recorderOptions{
+		carrier: o.Carrier.Name(), polls: o.Polls, parcels: o.Parcels, cadence: tracking.DefaultCadence(),
+		rules: o.Rules, logger: o.Logger, metrics: o.Metrics, onChange: o.OnChange,
+	}); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -191,17 +191,20 @@ func (p *Poller) RunBatch(ctx context.Context) (Stats, error) {
 	}
 	wg.Wait()
 	st.Polled, st.Changed, st.Failed = int(polled.Load()), int(changed.Load()), int(failed.Load())
-	if len(untouched) > 0 {
-		// Give the rows back as they were, so they are polled as soon as the
-		// account or the process can again, and the budget they held too.
-		st.Released = len(untouched)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := p.o.Polls.Release(rctx, claim.Token, untouched); err != nil {
-			return st, err
-		}
-		p.giveBack(rctx, day, len(untouched))
+	st.Released = len(untouched)
+	// Give every lease back: stored rows are not due again until their next
+	// poll time, and untouched ones are polled as soon as the account or the
+	// process can again; the budget they held goes back too.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	ids := make([]string, len(claim.Polls))
+	for i, row := range claim.Polls {
+		ids[i] = row.ID
 	}
+	if err := p.o.Polls.Release(rctx, claim.Token, ids); err != nil {
+		return st, err
+	}
+	p.giveBack(rctx, day, len(untouched))
 	return st, ctx.Err()
 }
 
@@ -239,12 +242,73 @@ func (p *Poller) holdsLease(claim storage.Claim) bool {
 }
 
 func (p *Poller) pollOne(ctx context.Context, claim storage.Claim, row storage.Poll, day string) pollResult {
-	log := p.o.Logger.With(slog.String("parcel_id", row.ID), slog.String("track", row.Track))
 	if err := p.limiter.Wait(ctx); err != nil {
 		return resultAccountBlocked // shutting down: give the row back untouched
 	}
 	events, err := p.o.Carrier.History(ctx, row.Track)
 	now := p.o.TrackingClock()
+	kind := carriers.KindOf(err)
+	if err != nil && kind != carriers.Permanent && ctx.Err() != nil {
+		return resultAccountBlocked // cancelled mid-request: not the parcel's fault
+	}
+	if kind == carriers.Account {
+		until := accountBackoff(err, now)
+		p.alerts.Inc()
+		p.o.Logger.Error("carrier refused the account; polling paused",
+			slog.String("parcel_id", row.ID), slog.String("track", row.Track),
+			slog.String("carrier", p.o.Carrier.Name()), slog.Time("until", until),
+			slog.String("error", err.Error()), slog.Bool("alert", true))
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if berr := p.o.Budgets.Block(wctx, day, until); berr != nil {
+			p.o.Logger.Error("record carrier back-off", slog.String("error", berr.Error()))
+		}
+		p.rec.polled.WithLabelValues(p.o.Carrier.Name(), "account").Inc()
+		return resultAccountBlocked
+	}
+	return p.rec.record(ctx, row, events, err, now, func() bool { return p.holdsLease(claim) })
+}
+
+// recorder turns one carrier answer for one parcel into the parcel's new
+// state and schedule, and stores what changed. The single-access Poller and
+// the BatchPoller share it, so an answer is treated alike however it came.
+type recorder struct {
+	recorderOptions
+	polled *prometheus.CounterVec
+}
+
+type recorderOptions struct {
+	carrier  string
+	polls    PollStore
+	parcels  ParcelStore
+	cadence  tracking.Cadence
+	rules    tracking.Rules
+	logger   *slog.Logger
+	metrics  prometheus.Registerer
+	onChange func(ctx context.Context, parcelID string, from, to tracking.State)
+}
+
+func newRecorder(o recorderOptions) (*recorder, error) {
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	polled, err := registerShared(o.metrics, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parceltrack_polls_total", Help: "Carrier polls by carrier and outcome.",
+	}, []string{"carrier", "outcome"}))
+	if err != nil {
+		return nil, err
+	}
+	return &recorder{recorderOptions: o, polled: polled}, nil
+}
+
+// record stores the carrier's answer for row at now (tracking clock): its
+// events, or err, a failure that concerns this parcel alone — Permanent
+// marks the track wrong, anything else is a failed poll retried with
+// back-off. holds is asked right before writing whether the row's lease still
+// allows it. The outcome is written even when ctx was cancelled meanwhile:
+// the poll happened and its answer is worth keeping.
+func (r *recorder) record(ctx context.Context, row storage.Poll, events []tracking.Event, err error, now time.Time, holds func() bool) pollResult {
+	log := r.logger.With(slog.String("parcel_id", row.ID), slog.String("track", row.Track))
 	facts := tracking.Facts{
 		Track:               row.Track,
 		EnteredAt:           row.EnteredAt,
@@ -252,66 +316,47 @@ func (p *Poller) pollOne(ctx context.Context, claim storage.Claim, row storage.P
 		MailKind:            tracking.MailKind(row.MailKind),
 		StorageDays:         row.StorageDays,
 	}
-	// The outcome is written even when ctx was cancelled mid-batch: the poll
-	// happened and its answer is worth keeping.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 
 	outcome := storage.PollOutcome{PolledAt: now, EventsHash: row.EventsHash, State: row.State}
 	switch kind := carriers.KindOf(err); {
 	case err == nil:
-	case kind == carriers.Account:
-		if ctx.Err() != nil {
-			return resultAccountBlocked
-		}
-		until := accountBackoff(err, now)
-		p.alerts.Inc()
-		log.Error("carrier refused the account; polling paused",
-			slog.String("carrier", p.o.Carrier.Name()), slog.Time("until", until),
-			slog.String("error", err.Error()), slog.Bool("alert", true))
-		if berr := p.o.Budgets.Block(wctx, day, until); berr != nil {
-			log.Error("record carrier back-off", slog.String("error", berr.Error()))
-		}
-		p.polled.WithLabelValues(p.o.Carrier.Name(), "account").Inc()
-		return resultAccountBlocked
 	case kind == carriers.Permanent:
 		facts.TrackError = true
 		events = nil
 		log.Warn("carrier rejected the track number", slog.String("error", err.Error()))
 	default:
-		if ctx.Err() != nil {
-			return resultAccountBlocked // cancelled mid-request: not the parcel's fault
-		}
 		outcome.Failures = row.Failures + 1
 		outcome.LastError = err.Error()
 		st := tracking.Status{State: tracking.State(row.State)}
-		next := tracking.NextPoll(st, now, outcome.Failures, rand.Float64())
+		next := r.cadence.Next(st, now, outcome.Failures, rand.Float64())
 		if d := carriers.RetryAfterOf(err); d > 0 && now.Add(d).After(next) {
 			next = now.Add(d)
 		}
 		outcome.NextPollAt = &next
 		outcome.PollPriority = row.PollPriority
-		p.polled.WithLabelValues(p.o.Carrier.Name(), "error").Inc()
+		r.polled.WithLabelValues(r.carrier, "error").Inc()
 		log.Warn("poll failed", slog.Int("failures", outcome.Failures), slog.String("error", err.Error()))
-		if !p.holdsLease(claim) {
+		if !holds() {
 			log.Warn("lease ran out before the failure was stored; the parcel is polled again")
 			return resultFailed
 		}
-		if _, cerr := p.o.Polls.Complete(wctx, row.ID, outcome); cerr != nil {
+		if _, cerr := r.polls.Complete(wctx, row.ID, outcome); cerr != nil {
 			log.Error("record poll failure", slog.String("error", cerr.Error()))
 		}
 		return resultFailed
 	}
 
-	st := tracking.Classify(facts, events, now, p.o.Rules)
+	st := tracking.Classify(facts, events, now, r.rules)
 	outcome.State = string(st.State)
 	outcome.EventsHash = hashEvents(st.Events)
-	if next := tracking.NextPoll(st, now, 0, rand.Float64()); !next.IsZero() {
+	if next := r.cadence.Next(st, now, 0, rand.Float64()); !next.IsZero() {
 		outcome.NextPollAt = &next
 	}
 	outcome.PollPriority = tracking.Priority(st)
 	changed := outcome.EventsHash != row.EventsHash || outcome.State != row.State
-	if !p.holdsLease(claim) {
+	if !holds() {
 		// Another worker may own the row by now; it polls again and stores
 		// the same answer, so dropping this one loses nothing.
 		log.Warn("lease ran out before the poll was stored; the parcel is polled again")
@@ -320,27 +365,60 @@ func (p *Poller) pollOne(ctx context.Context, claim storage.Claim, row storage.P
 	if changed {
 		// The parcel is written before the lease is given back: a crash in
 		// between only makes another worker poll and write the same again.
-		if err := p.o.Parcels.ApplyTracking(wctx, row.ID, trackingUpdate(st, now)); err != nil {
+		if err := r.parcels.ApplyTracking(wctx, row.ID, trackingUpdate(st, now)); err != nil {
 			log.Error("store tracking", slog.String("error", err.Error()))
 			return resultFailed
 		}
 	}
-	ok, err := p.o.Polls.Complete(wctx, row.ID, outcome)
+	ok, err := r.polls.Complete(wctx, row.ID, outcome)
 	if err != nil {
 		log.Error("complete poll", slog.String("error", err.Error()))
 		return resultFailed
 	}
 	if !ok {
+		// Stopping deletes the polling row. If this poll wrote the parcel
+		// after the stop, the stop's state must win again.
 		log.Info("parcel stopped while it was polled; the answer is dropped")
+		if changed {
+			if err := r.parcels.KeepStopped(wctx, row.ID); err != nil {
+				log.Error("keep stopped state", slog.String("error", err.Error()))
+			}
+		}
+		return resultSame
 	}
-	p.polled.WithLabelValues(p.o.Carrier.Name(), "ok").Inc()
+	r.polled.WithLabelValues(r.carrier, "ok").Inc()
 	if !changed {
 		return resultSame
 	}
-	if outcome.State != row.State && p.o.OnChange != nil {
-		p.o.OnChange(wctx, row.ID, tracking.State(row.State), st.State)
+	if outcome.State != row.State && r.onChange != nil {
+		r.onChange(wctx, row.ID, tracking.State(row.State), st.State)
 	}
 	return resultChanged
+}
+
+// registerShared registers c, or returns the collector already registered
+// under its name, so the single and the batch poller can share a metric.
+func registerShared[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	if reg == nil {
+		return c, nil
+	}
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	if err != nil {
+		return c, fmt.Errorf("workers: poller metrics: %w", err)
+	}
+	return c, nil
+}
+
+func registerAlerts(reg prometheus.Registerer) (prometheus.Counter, error) {
+	return registerShared(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "parceltrack_carrier_account_alerts_total", Help: "Times a carrier refused the whole account.",
+	}))
 }
 
 // accountBackoff is how long the whole account rests: until the carrier's

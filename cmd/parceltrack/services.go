@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,9 +12,13 @@ import (
 	"parceltrack/billing"
 	"parceltrack/carriers/russianpost"
 	"parceltrack/insales"
+	"parceltrack/notify"
+	"parceltrack/onboarding"
 	"parceltrack/sandbox/demo"
 	insalessandbox "parceltrack/sandbox/insales"
 	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/sandbox/smtpsink"
+	twiliosandbox "parceltrack/sandbox/twilio"
 	"parceltrack/storage"
 	"parceltrack/tracking"
 	"parceltrack/workers"
@@ -41,6 +47,16 @@ type services struct {
 	demo          *demo.Demo
 	insales       *insales.App
 	shopSandbox   *insalessandbox.Server
+	// Messages: the SMS and e-mail channels, the setup wizard, and the
+	// sandbox Twilio and SMTP stand-ins they talk to (no provider settings
+	// exist yet, so the stand-ins are always used). Nil without a web server.
+	sms             notify.Channel
+	email           notify.Channel
+	onboarding      *onboarding.Service
+	twilioSandbox   *twiliosandbox.Handler
+	smtpSink        *smtpsink.Sink
+	twilioToken     string
+	twilioStatusURL string
 }
 
 // buildServices wires the domain. selfURL is where this process's own web
@@ -136,7 +152,51 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 		return err
 	}
 	s.insales.Start(ctx)
-	return nil
+	return s.buildOnboarding(ctx, selfURL, client, sealer)
+}
+
+// buildOnboarding wires the SMS and e-mail channels and the setup wizard.
+// There are no provider settings yet, so the channels talk to the sandbox
+// stand-ins this process serves: the Twilio one under /sandbox/twilio (its
+// delivery callbacks come back to /notify/twilio/status) and an SMTP sink on
+// a loopback port, both recording into the sandbox outbox. A process without
+// a web server (worker) needs none of it.
+func (s *services) buildOnboarding(ctx context.Context, selfURL string, client *insales.Client, sealer *insales.Sealer) error {
+	if selfURL == "" {
+		return nil
+	}
+	sidBytes, tokenBytes := make([]byte, 16), make([]byte, 16)
+	if _, err := rand.Read(sidBytes); err != nil {
+		return err
+	}
+	if _, err := rand.Read(tokenBytes); err != nil {
+		return err
+	}
+	sid, token := "AC"+hex.EncodeToString(sidBytes), hex.EncodeToString(tokenBytes)
+	s.twilioToken = token
+	s.twilioStatusURL = selfURL + "/notify/twilio/status"
+	outboxStore := s.e.db.SandboxOutbox()
+	s.twilioSandbox = twiliosandbox.New(twiliosandbox.Config{AccountSID: sid, AuthToken: token, Recorder: outboxStore,
+		StatusCallbacks: true, CallbackDelay: 2 * time.Second, Logger: s.e.log})
+	var err error
+	if s.sms, err = notify.NewSMS(notify.TwilioConfig{AccountSID: sid, AuthToken: token, From: "parceltrack",
+		BaseURL: selfURL + "/sandbox/twilio"}); err != nil {
+		return fmt.Errorf("sms channel: %w", err)
+	}
+	if s.smtpSink, err = smtpsink.Start(ctx, "127.0.0.1:0", outboxStore); err != nil {
+		return fmt.Errorf("sandbox smtp sink: %w", err)
+	}
+	if s.email, err = notify.NewEmail(notify.SMTPConfig{Host: s.smtpSink.Host(), Port: s.smtpSink.Port(),
+		From: "noreply@parceltrack.local", FromName: "parceltrack", TLS: notify.SMTPTLSNone}); err != nil {
+		return fmt.Errorf("e-mail channel: %w", err)
+	}
+	s.onboarding, err = onboarding.New(onboarding.Options{
+		Shops: s.e.db.OnboardingShops(), Codes: s.e.db.Verifications(), SMS: s.sms, Email: s.email,
+		Secret: s.e.cfg.AppSecretKey, StatusCallback: s.twilioStatusURL,
+		AppShops: s.e.db.AppShops(), Setup: s.insales, Statuses: client, Sealer: sealer,
+		Prices: s.prices, Logger: s.e.log,
+	})
+	return err
 }
 
 // seed fills a fresh sandbox database with the demo shop's parcels.
@@ -179,6 +239,9 @@ func (s *services) jobs() []workers.Job {
 			if _, err := s.e.db.Sessions().Sweep(ctx, now); err != nil {
 				return err
 			}
+			if _, err := s.e.db.Verifications().Sweep(ctx, now); err != nil {
+				return err
+			}
 			_, err := s.e.db.EventsSeen().Sweep(ctx, now.Add(-14*24*time.Hour))
 			return err
 		}},
@@ -203,6 +266,14 @@ func (s *services) close() {
 	}
 	if s.shopSandbox != nil {
 		s.shopSandbox.Close()
+	}
+	if s.twilioSandbox != nil {
+		s.twilioSandbox.Close()
+	}
+	if s.smtpSink != nil {
+		if err := s.smtpSink.Close(); err != nil {
+			s.e.log.Error("smtp sink shutdown", slog.String("error", err.Error()))
+		}
 	}
 }
 

@@ -35,6 +35,19 @@ func newWebServer(e *env, svc *services) (*webServer, error) {
 	}
 	if svc.shopSandbox != nil {
 		deps.SandboxHandlers[insalessandbox.DefaultPrefix] = svc.shopSandbox
+		// "Вернуться в магазин" leads to the sandbox shop's admin.
+		deps.ShopAdminURL = func(string) string { return e.cfg.BaseURL + insalessandbox.DefaultPrefix + "/" }
+	}
+	// Guarded: a nil *onboarding.Service in the interface would not be nil.
+	if svc.onboarding != nil {
+		deps.Onboarding = svc.onboarding
+		deps.TwilioAuthToken = svc.twilioToken
+		deps.TwilioStatusURL = svc.twilioStatusURL
+		deps.MessageStatuses = e.db.MessageStatuses()
+	}
+	if svc.twilioSandbox != nil {
+		deps.SandboxHandlers["/sandbox/twilio"] = svc.twilioSandbox
+		deps.Outbox = e.db.SandboxOutbox()
 	}
 	app, err := handlers.New(deps)
 	if err != nil {

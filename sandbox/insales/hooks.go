@@ -52,7 +52,9 @@ func (s *Server) fire(ctx context.Context, topic string, o Order) {
 		s.hooksMu.Unlock()
 		go func(h Webhook) {
 			defer s.hooks.Done()
-			s.deliver(context.WithoutCancel(ctx), h, topic, o.ID, body)
+			// A fresh context, not one derived from the request's: mounted in
+			// Fiber, the request's context is recycled once the handler returns.
+			s.deliver(context.Background(), h, topic, o.ID, body)
 		}(h)
 	}
 }

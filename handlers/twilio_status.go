@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"parceltrack/storage"
+)
+
+// twilioFinal are the statuses after which Twilio reports nothing more
+// about a message or a call.
+var twilioFinal = map[string]bool{
+	"delivered": true, "undelivered": true, "failed": true, "read": true, "canceled": true,
+	"completed": true, "busy": true, "no-answer": true,
+}
+
+// twilioStatusPath is where Twilio posts delivery reports.
+const twilioStatusPath = "/notify/twilio/status"
+
+// twilioStatus is POST /notify/twilio/status, Twilio's status callback for
+// SMS and calls. The X-Twilio-Signature must match the form and the exact
+// callback URL under the account's auth token (403 otherwise); the status is
+// recorded per message, a final one never overwritten by a late earlier one.
+func (s *server) twilioStatus(c *fiber.Ctx) error {
+	params := map[string]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
+	target := s.onboard.twilioURL
+	if target == "" {
+		target = s.publicURL(c) + twilioStatusPath
+	}
+	if !s.onboard.twilio.Validate(target, params, c.Get("X-Twilio-Signature")) {
+		s.logger(c).Warn("twilio callback with a bad signature")
+		return c.SendStatus(fiber.StatusForbidden)
+	}
+	st := storage.MessageStatus{Channel: "sms", ProviderID: params["MessageSid"], Status: params["MessageStatus"],
+		ErrorCode: params["ErrorCode"], UpdatedAt: time.Now()}
+	if st.ProviderID == "" {
+		st.Channel, st.ProviderID, st.Status = "voice", params["CallSid"], params["CallStatus"]
+	}
+	st.Status = strings.ToLower(st.Status)
+	if st.ProviderID == "" || st.Status == "" {
+		return c.SendStatus(fiber.StatusBadRequest)
+	}
+	st.Final = twilioFinal[st.Status]
+	wrote, err := s.onboard.statuses.Save(c.UserContext(), st)
+	if err != nil {
+		return err
+	}
+	s.logger(c).Info("twilio status", "provider_id", st.ProviderID, "status", st.Status, "final", st.Final,
+		"error_code", st.ErrorCode, "recorded", wrote)
+	return c.SendStatus(fiber.StatusNoContent)
+}
