@@ -16,6 +16,14 @@ type Cadence struct {
 	// Jitter is the relative spread applied to every delay (0.1 = ±10%), so
 	// parcels imported together do not hit the carrier together.
 	Jitter float64
+	// Quiet, when longer than the state's delay, is the delay of a parcel
+	// not waiting at the delivery point that has had no carrier event for
+	// more than QuietAfter (counted from the track's entry when it has
+	// none): a number the carrier has not mentioned for a week is unlikely to
+	// move within hours, and a scarce request budget is better spent on
+	// parcels that are about to arrive or be collected. Zero disables it.
+	QuietAfter time.Duration
+	Quiet      time.Duration
 }
 
 // DefaultCadence returns the production cadence.
@@ -28,21 +36,23 @@ func DefaultCadence() Cadence {
 		ErrorBase:       15 * time.Minute,
 		ErrorMax:        24 * time.Hour,
 		Jitter:          0.1,
+		QuietAfter:      7 * 24 * time.Hour,
+		Quiet:           48 * time.Hour,
 	}
 }
 
 // BatchCadence returns the cadence for batch access, where one request asks
-// about up to 500 parcels and its answer is prepared 15 minutes later: the
-// cost of a poll is nearly nothing, so every parcel in flight is asked about
-// again shortly after each answer and a carrier event reaches the database
-// within about two preparation times. Registered parcels, which mostly wait
-// for the sender, are asked less often.
+// about up to 500 parcels and its answer is prepared 15 minutes later: a
+// poll costs nearly nothing, so a parcel is asked about again a few minutes
+// after each answer and the preparation time sets the pace — a carrier event
+// reaches the database within about two preparation times. Registered
+// parcels, which mostly wait for the sender, get a little more room.
 func BatchCadence() Cadence {
 	return Cadence{
-		Registered:      30 * time.Minute,
-		InTransit:       10 * time.Minute,
-		ProbablyArrived: 10 * time.Minute,
-		Waiting:         10 * time.Minute,
+		Registered:      15 * time.Minute,
+		InTransit:       5 * time.Minute,
+		ProbablyArrived: 5 * time.Minute,
+		Waiting:         5 * time.Minute,
 		ErrorBase:       15 * time.Minute,
 		ErrorMax:        6 * time.Hour,
 		Jitter:          0.1,
@@ -82,30 +92,49 @@ func (c Cadence) Next(st Status, now time.Time, failures int, jitter float64) ti
 	default:
 		d = c.Registered
 	}
+	if failures == 0 && !st.State.Waiting() && c.QuietAfter > 0 && c.Quiet > d {
+		last := st.LastEventAt
+		if last.IsZero() {
+			last = st.Since // the track's entry for a registered parcel
+		}
+		if !last.IsZero() && now.Sub(last) > c.QuietAfter {
+			d = c.Quiet
+		}
+	}
 	jitter = min(max(jitter, 0), 1)
 	d += time.Duration(float64(d) * c.Jitter * (2*jitter - 1))
 	return now.Add(d)
 }
 
 // Priority ranks parcels for a scarce daily request budget: higher first.
-// Parcels whose state can change soonest come first — waiting at the delivery
-// point (a pick-up ends the reminders), then probably arrived, then in transit
-// and due to arrive (last seen leaving a sorting centre), then other in-transit,
-// then registered. Parcels that are not polled get 0. Ties are meant to be
-// broken by the oldest next_poll_at.
+// When more parcels are due than the budget allows, the order decides which
+// are polled at all, so it follows what a poll is most likely to find and
+// what matters most to the buyer: first the parcels about to arrive (last
+// seen leaving a sorting centre, or probably already at the office), then
+// every other parcel that can still arrive — the arrival message is the one
+// that must not be late, and an in-transit parcel left unpolled would be
+// missed when it reaches that point — and registered ones (a first
+// acceptance starts the journey), then parcels that just arrived (a pick-up
+// is most likely in the first days), then those waiting longer. Parcels that
+// are not polled get 0. Ties are meant to be broken by the oldest
+// next_poll_at.
 func Priority(st Status) int {
 	switch st.State {
-	case StateArrived, StateWaiting, StateWaitingLong:
-		return 50
-	case StateProbablyArrived:
-		return 40
 	case StateInTransit:
 		if n := len(st.Events); n > 0 && st.Events[n-1].Type == 8 && st.Events[n-1].Attr == 4 {
-			return 30
+			return 60
 		}
-		return 20
+		return 50
+	case StateProbablyArrived:
+		return 55
 	case StateRegistered:
-		return 10
+		return 45
+	case StateArrived:
+		return 40
+	case StateWaiting:
+		return 30
+	case StateWaitingLong:
+		return 20
 	}
 	return 0
 }

@@ -55,16 +55,81 @@ func TestNextPoll(t *testing.T) {
 	}
 }
 
+// TestNextPollQuietParcels: a parcel the carrier has not mentioned for more
+// than a week is polled every two days, unless it waits at the office.
+func TestNextPollQuietParcels(t *testing.T) {
+	now := at(t, "2024-03-20T10:00:00+03:00")
+	week := 7 * 24 * time.Hour
+	tests := []struct {
+		name     string
+		st       Status
+		failures int
+		want     time.Duration
+	}{
+		{"in transit, last event a week ago", Status{State: StateInTransit, LastEventAt: now.Add(-week)}, 0, 6 * time.Hour},
+		{"in transit, quiet for more than a week", Status{State: StateInTransit, LastEventAt: now.Add(-week - time.Minute)}, 0, 48 * time.Hour},
+		{"probably arrived long ago", Status{State: StateProbablyArrived, LastEventAt: now.Add(-30 * 24 * time.Hour)}, 0, 48 * time.Hour},
+		{"registered a day ago", Status{State: StateRegistered, Since: now.Add(-24 * time.Hour)}, 0, 6 * time.Hour},
+		{"registered, never seen by the carrier for ten days", Status{State: StateRegistered, Since: now.Add(-10 * 24 * time.Hour)}, 0, 48 * time.Hour},
+		{"waiting quietly keeps its cadence", Status{State: StateWaiting, LastEventAt: now.Add(-10 * 24 * time.Hour)}, 0, 2 * time.Hour},
+		{"unknown dates keep the state's cadence", Status{State: StateInTransit}, 0, 6 * time.Hour},
+		{"failures back off as usual", Status{State: StateInTransit, LastEventAt: now.Add(-30 * 24 * time.Hour)}, 1, 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NextPoll(tt.st, now, tt.failures, 0.5)
+			if d := got.Sub(now); d != tt.want {
+				t.Errorf("NextPoll in %v, want %v", d, tt.want)
+			}
+		})
+	}
+}
+
+func TestBatchCadence(t *testing.T) {
+	now := at(t, "2024-03-20T10:00:00+03:00")
+	c := BatchCadence()
+	tests := []struct {
+		name  string
+		state State
+		want  time.Duration // -1 = never
+	}{
+		{"registered", StateRegistered, 15 * time.Minute},
+		{"in transit", StateInTransit, 5 * time.Minute},
+		{"probably arrived", StateProbablyArrived, 5 * time.Minute},
+		{"waiting", StateWaiting, 5 * time.Minute},
+		{"delivered never", StateDelivered, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.Next(Status{State: tt.state}, now, 0, 0.5)
+			if tt.want < 0 {
+				if !got.IsZero() {
+					t.Errorf("NextPoll = %v, want never (zero)", got)
+				}
+				return
+			}
+			if d := got.Sub(now); d != tt.want {
+				t.Errorf("NextPoll in %v, want %v", d, tt.want)
+			}
+		})
+	}
+}
+
+// TestPriority pins the order a scarce budget is spent in: parcels about
+// to arrive, then any that can still arrive, then those waiting at the
+// office, the longer the later.
 func TestPriority(t *testing.T) {
 	t0 := at(t, "2024-03-01T10:00:00+03:00")
 	dueToArrive := Status{State: StateInTransit, Events: []Event{ev(t0, 1, 1, "101000"), ev(t0, 8, 4, "644960")}}
 	moving := Status{State: StateInTransit, Events: []Event{ev(t0, 1, 1, "101000")}}
 	order := []Status{
-		{State: StateWaitingLong},
-		{State: StateProbablyArrived},
 		dueToArrive,
+		{State: StateProbablyArrived},
 		moving,
 		{State: StateRegistered},
+		{State: StateArrived},
+		{State: StateWaiting},
+		{State: StateWaitingLong},
 		{State: StateDelivered},
 	}
 	for i := 1; i < len(order); i++ {

@@ -197,8 +197,8 @@ func (b *BatchPoller) Submit(ctx context.Context) (BatchStats, error) {
 	var st BatchStats
 	for range b.o.MaxTickets {
 		n, err := b.submitOne(ctx, &st)
-		if err != nil || n == 0 {
-			return st, err
+		if err != nil || n < b.o.TicketSize {
+			return st, err // a short ticket took everything due
 		}
 	}
 	return st, nil
@@ -208,14 +208,17 @@ func (b *BatchPoller) Submit(ctx context.Context) (BatchStats, error) {
 func (b *BatchPoller) submitOne(ctx context.Context, st *BatchStats) (int, error) {
 	now := b.o.TrackingClock()
 	day := b.budgetDay(now)
-	// The counter also carries the account-wide back-off.
-	if got, err := b.o.Budgets.Reserve(ctx, day, 1, unlimited, now); err != nil || got == 0 {
-		return 0, err
-	}
 	claim, err := b.o.Polls.ClaimDue(ctx, b.o.Owner, now, b.o.Clock(), b.o.Lease, b.o.TicketSize)
 	if err != nil || len(claim.Polls) == 0 {
-		b.giveBack(ctx, day)
 		return 0, err
+	}
+	// Counted once there is something to ask; the counter also carries the
+	// account-wide back-off, and a resting account gives the parcels back.
+	if got, err := b.o.Budgets.Reserve(ctx, day, 1, unlimited, now); err != nil || got == 0 {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		st.Released += len(claim.Polls)
+		return 0, errors.Join(err, b.o.Polls.Release(wctx, claim.Token, claimIDs(claim)))
 	}
 	// One barcode per ticket even when several parcels share it.
 	var (
@@ -244,7 +247,7 @@ func (b *BatchPoller) submitOne(ctx context.Context, st *BatchStats) (int, error
 				b.blockAccount(wctx, day, err, now)
 			}
 			st.Released += len(claim.Polls)
-			return 0, errors.Join(b.o.Polls.Release(wctx, claim.Token, parcelIDs(parcels)), ctx.Err())
+			return 0, errors.Join(b.o.Polls.Release(wctx, claim.Token, claimIDs(claim)), ctx.Err())
 		}
 		// Whatever the carrier disliked, no single parcel is known to be at
 		// fault: each backs off as after a failed poll, and none is marked
@@ -253,7 +256,7 @@ func (b *BatchPoller) submitOne(ctx context.Context, st *BatchStats) (int, error
 		failure := &carriers.Error{Kind: carriers.Temporary, Code: "batch_submit", Err: err}
 		holds := func() bool { return b.o.Clock().Before(claim.Until.Add(-b.o.Lease / 4)) }
 		b.recordAll(ctx, claim.Polls, func(storage.Poll) ([]tracking.Event, error) { return nil, failure }, now, holds, st)
-		if err := b.o.Polls.Release(wctx, claim.Token, parcelIDs(parcels)); err != nil {
+		if err := b.o.Polls.Release(wctx, claim.Token, claimIDs(claim)); err != nil {
 			log.Error("give back parcels", slog.String("error", err.Error()))
 		}
 		return 0, nil // the carrier is unwell: submit no more this run
@@ -371,9 +374,10 @@ func (b *BatchPoller) collectOne(ctx context.Context, t storage.Ticket, st *Batc
 		return res.Events, res.Err
 	}, now, holds, st)
 	// Every lease goes back: stored rows are due again at their next poll
-	// time, unanswered ones at once, to be asked in the next ticket. The
-	// ticket goes after the leases: a crash in between only makes another
-	// worker store the same answer again.
+	// time, unanswered ones at once, to be asked in the next ticket. A crash
+	// before this stores the same answer again on the next collection (rows
+	// already stored find it unchanged); a crash after it leaves a ticket
+	// whose rows are no longer its own, which the next collector drops.
 	st.Released += missing
 	if err := b.o.Polls.Release(wctx, t.Token, t.IDs()); err != nil {
 		log.Error("give back parcels", slog.String("error", err.Error()))
@@ -459,9 +463,9 @@ func (b *BatchPoller) giveBack(ctx context.Context, day string) {
 	}
 }
 
-func parcelIDs(ps []storage.TicketParcel) []string {
-	ids := make([]string, len(ps))
-	for i, p := range ps {
+func claimIDs(c storage.Claim) []string {
+	ids := make([]string, len(c.Polls))
+	for i, p := range c.Polls {
 		ids[i] = p.ID
 	}
 	return ids

@@ -20,6 +20,12 @@ import (
 	"parceltrack/workers"
 )
 
+// The database's stores are what the batch poller runs on.
+var (
+	_ workers.TicketStore  = (*storage.Tickets)(nil)
+	_ workers.BatchCarrier = (*russianpost.Client)(nil)
+)
+
 // fakeClock is a wall clock the test moves by hand.
 type fakeClock struct {
 	mu sync.Mutex
@@ -405,7 +411,7 @@ func TestBatchAccountRefusalPausesSubmissions(t *testing.T) {
 		want    workers.BatchStats
 	}{
 		{"refused: the parcels are given back", refused, 0, workers.BatchStats{Released: n}},
-		{"the account rests", good, 30 * time.Minute, workers.BatchStats{}},
+		{"the account rests", good, 30 * time.Minute, workers.BatchStats{Released: n}},
 		{"after the back-off", good, 31 * time.Minute, workers.BatchStats{Submitted: 1, Queued: n}},
 	}
 	for _, s := range steps {

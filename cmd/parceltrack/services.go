@@ -40,6 +40,8 @@ type services struct {
 	prices  billing.Prices
 	carrier *russianpost.Client
 	poller  *workers.Poller
+	// batchPoller replaces poller's rounds when the account has batch access.
+	batchPoller *workers.BatchPoller
 	// trackingClock is the clock carrier dates are compared with: the wall
 	// clock, or the sandbox carrier's fast clock in sandbox mode.
 	trackingClock func() time.Time
@@ -104,6 +106,15 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 	})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.RussianPostBatch {
+		s.batchPoller, err = workers.NewBatchPoller(workers.BatchPollerOptions{Owner: cfg.WorkerID,
+			Polls: e.db.Polls(), Parcels: e.db.Parcels(), Tickets: e.db.Tickets(), Budgets: e.db.Budgets(),
+			Carrier: s.carrier, Concurrency: cfg.PollConcurrency, TrackingClock: s.trackingClock,
+			Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics, OnChange: s.insales.OnStateChange})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Sandbox() {
 		s.demo = &demo.Demo{Store: demoStore{e.db}, Billing: s.billing, Prices: s.prices, Clock: s.trackingClock}
@@ -219,6 +230,11 @@ func (s *services) jobs() []workers.Job {
 	cfg := s.e.cfg
 	return []workers.Job{
 		{Name: "poll", Every: cfg.PollInterval, Run: func(ctx context.Context) error {
+			if s.batchPoller != nil {
+				st, err := s.batchPoller.Run(ctx)
+				s.e.log.Info("batch poll round", slog.Any("stats", st))
+				return err
+			}
 			st, err := s.poller.Drain(ctx, 50)
 			if st.Claimed > 0 {
 				s.e.log.Info("poll round", slog.Int("claimed", st.Claimed), slog.Int("polled", st.Polled),
@@ -260,6 +276,11 @@ func (s *services) close() {
 	defer cancel()
 	if err := s.poller.Close(ctx); err != nil {
 		s.e.log.Error("poller shutdown", slog.String("error", err.Error()))
+	}
+	if s.batchPoller != nil {
+		if err := s.batchPoller.Close(ctx); err != nil {
+			s.e.log.Error("batch poller shutdown", slog.String("error", err.Error()))
+		}
 	}
 	if err := s.insales.Close(ctx); err != nil {
 		s.e.log.Error("insales queue shutdown", slog.String("error", err.Error()))
