@@ -1,6 +1,7 @@
 package insalessandbox
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -109,31 +110,13 @@ func validateField(f Field, others []Field) validation {
 }
 
 func (s *Server) apiListFields(w http.ResponseWriter, r *http.Request, _ string) {
-	fields, err := s.store.ListFields(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	out := make([]fieldJSON, 0, len(fields))
-	for _, f := range fields {
-		out = append(out, fieldWire(f))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeList(s, w, r, s.store.ListFields, fieldWire)
 }
 
 func (s *Server) apiGetField(w http.ResponseWriter, r *http.Request, arg string) {
-	fields, err := s.store.ListFields(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+	if f, ok := findByID(s, w, r, arg, s.store.ListFields, func(f Field) int64 { return f.ID }); ok {
+		writeJSON(w, http.StatusOK, fieldWire(f))
 	}
-	id, _ := parseID(arg)
-	i := slices.IndexFunc(fields, func(f Field) bool { return f.ID == id })
-	if i < 0 {
-		s.notFoundHTML(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, fieldWire(fields[i]))
 }
 
 func (s *Server) apiCreateField(w http.ResponseWriter, r *http.Request, _ string) {
@@ -259,31 +242,13 @@ func validWebhookAddress(a string) bool {
 }
 
 func (s *Server) apiListWebhooks(w http.ResponseWriter, r *http.Request, _ string) {
-	hooks, err := s.store.ListWebhooks(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	out := make([]webhookJSON, 0, len(hooks))
-	for _, h := range hooks {
-		out = append(out, webhookWire(h))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeList(s, w, r, s.store.ListWebhooks, webhookWire)
 }
 
 func (s *Server) apiGetWebhook(w http.ResponseWriter, r *http.Request, arg string) {
-	hooks, err := s.store.ListWebhooks(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+	if h, ok := findByID(s, w, r, arg, s.store.ListWebhooks, func(h Webhook) int64 { return h.ID }); ok {
+		writeJSON(w, http.StatusOK, webhookWire(h))
 	}
-	id, _ := parseID(arg)
-	i := slices.IndexFunc(hooks, func(h Webhook) bool { return h.ID == id })
-	if i < 0 {
-		s.notFoundHTML(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, webhookWire(hooks[i]))
 }
 
 func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request, _ string) {
@@ -396,31 +361,11 @@ func (in widgetInput) apply(wd *Widget) validation {
 }
 
 func (s *Server) apiListWidgets(w http.ResponseWriter, r *http.Request, _ string) {
-	ws, err := s.store.ListWidgets(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	out := make([]widgetJSON, 0, len(ws))
-	for _, wd := range ws {
-		out = append(out, widgetWire(wd))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeList(s, w, r, s.store.ListWidgets, widgetWire)
 }
 
 func (s *Server) findWidget(w http.ResponseWriter, r *http.Request, arg string) (Widget, bool) {
-	ws, err := s.store.ListWidgets(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return Widget{}, false
-	}
-	id, _ := parseID(arg)
-	i := slices.IndexFunc(ws, func(wd Widget) bool { return wd.ID == id })
-	if i < 0 {
-		s.notFoundHTML(w)
-		return Widget{}, false
-	}
-	return ws[i], true
+	return findByID(s, w, r, arg, s.store.ListWidgets, func(wd Widget) int64 { return wd.ID })
 }
 
 func (s *Server) apiGetWidget(w http.ResponseWriter, r *http.Request, arg string) {
@@ -529,16 +474,7 @@ func (in statusInput) apply(st *CustomStatus, statuses []CustomStatus) validatio
 }
 
 func (s *Server) apiListStatuses(w http.ResponseWriter, r *http.Request, _ string) {
-	sts, err := s.store.ListStatuses(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	out := make([]statusJSON, 0, len(sts))
-	for _, st := range sts {
-		out = append(out, statusWire(st))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeList(s, w, r, s.store.ListStatuses, statusWire)
 }
 
 func (s *Server) findStatus(w http.ResponseWriter, r *http.Request, permalink string) (CustomStatus, []CustomStatus, bool) {
@@ -682,4 +618,37 @@ func permalink(title string) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "-")
+}
+
+// writeList answers a list resource as InSales does: a bare JSON array of the
+// wire form of every record.
+func writeList[T, J any](s *Server, w http.ResponseWriter, r *http.Request, list func(context.Context) ([]T, error), wire func(T) J) {
+	items, err := list(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	out := make([]J, 0, len(items))
+	for _, it := range items {
+		out = append(out, wire(it))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// findByID finds the record whose id is arg, answering the 500 or the HTML
+// 404 InSales gives when it cannot; ok tells whether the caller goes on.
+func findByID[T any](s *Server, w http.ResponseWriter, r *http.Request, arg string, list func(context.Context) ([]T, error), idOf func(T) int64) (T, bool) {
+	var zero T
+	items, err := list(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return zero, false
+	}
+	id, _ := parseID(arg)
+	i := slices.IndexFunc(items, func(it T) bool { return idOf(it) == id })
+	if i < 0 {
+		s.notFoundHTML(w)
+		return zero, false
+	}
+	return items[i], true
 }
