@@ -149,14 +149,7 @@ func (s *Server) apiCreateField(w http.ResponseWriter, r *http.Request, _ string
 		}
 	}
 	f.Position++
-	n, err := s.store.NextID(ctx, SeqFields)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	f.ID = idBaseFields + n
-	if err := s.store.PutField(ctx, f); err != nil {
-		s.internalError(w, r, err)
+	if !insertNew(s, w, r, SeqFields, idBaseFields, &f, func(f *Field, id int64) { f.ID = id }, s.store.PutField) {
 		return
 	}
 	if !s.cfg.NoDemoTracks && looksLikeTrackField(f) {
@@ -292,16 +285,9 @@ func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request, _ stri
 		writeValidation(w, bad)
 		return
 	}
-	n, err := s.store.NextID(ctx, SeqWebhooks)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
 	now := s.now()
-	h := Webhook{ID: idBaseWebhooks + n, Address: in.Address, Topic: in.Topic, FormatType: in.FormatType,
-		CreatedAt: now, UpdatedAt: now}
-	if err := s.store.PutWebhook(ctx, h); err != nil {
-		s.internalError(w, r, err)
+	h := Webhook{Address: in.Address, Topic: in.Topic, FormatType: in.FormatType, CreatedAt: now, UpdatedAt: now}
+	if !insertNew(s, w, r, SeqWebhooks, idBaseWebhooks, &h, func(h *Webhook, id int64) { h.ID = id }, s.store.PutWebhook) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, webhookWire(h))
@@ -386,15 +372,7 @@ func (s *Server) apiCreateWidget(w http.ResponseWriter, r *http.Request, _ strin
 		writeValidation(w, bad)
 		return
 	}
-	ctx := r.Context()
-	n, err := s.store.NextID(ctx, SeqWidgets)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	wd.ID = idBaseWidgets + n
-	if err := s.store.PutWidget(ctx, wd); err != nil {
-		s.internalError(w, r, err)
+	if !insertNew(s, w, r, SeqWidgets, idBaseWidgets, &wd, func(wd *Widget, id int64) { wd.ID = id }, s.store.PutWidget) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, widgetWire(wd))
@@ -522,14 +500,7 @@ func (s *Server) apiCreateStatus(w http.ResponseWriter, r *http.Request, _ strin
 		st.Position = max(st.Position, o.Position)
 	}
 	st.Position++
-	n, err := s.store.NextID(ctx, SeqStatuses)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	st.ID = idBaseStatuses + n
-	if err := s.store.PutStatus(ctx, st); err != nil {
-		s.internalError(w, r, err)
+	if !insertNew(s, w, r, SeqStatuses, idBaseStatuses, &st, func(st *CustomStatus, id int64) { st.ID = id }, s.store.PutStatus) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, statusWire(st))
@@ -651,4 +622,20 @@ func findByID[T any](s *Server, w http.ResponseWriter, r *http.Request, arg stri
 		return zero, false
 	}
 	return items[i], true
+}
+
+// insertNew gives a new record the next id of its kind and stores it. False
+// means it failed and the 500 has been sent.
+func insertNew[T any](s *Server, w http.ResponseWriter, r *http.Request, seq string, base int64, rec *T, setID func(*T, int64), put func(context.Context, T) error) bool {
+	n, err := s.store.NextID(r.Context(), seq)
+	if err != nil {
+		s.internalError(w, r, err)
+		return false
+	}
+	setID(rec, base+n)
+	if err := put(r.Context(), *rec); err != nil {
+		s.internalError(w, r, err)
+		return false
+	}
+	return true
 }
