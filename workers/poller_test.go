@@ -257,31 +257,48 @@ func TestDailyBudgetIsNeverExceeded(t *testing.T) {
 	}
 }
 
-// TestAccountRefusalPausesEveryParcel: wrong credentials stop the batch,
-// leave the parcels as they were, and block the account's budget.
+// TestAccountRefusalPausesEveryParcel: wrong credentials stop polling, leave
+// the parcels as they were (including a batch Drain had already claimed
+// ahead), and block the account's budget.
 func TestAccountRefusalPausesEveryParcel(t *testing.T) {
-	f := newPollFixture(t, 20, 0)
-	bad := httptest.NewServer(f.counter)
-	t.Cleanup(bad.Close)
-	f.client = russianpost.NewClient(russianpost.Config{URL: bad.URL + "/rtm34", Login: "l", Password: "wrong"})
-	p := f.poller(t, "a", time.Now)
-	ctx := context.Background()
-	st, err := p.RunBatch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Polled != 0 || st.Released == 0 {
-		t.Fatalf("stats %+v: want nothing polled and the rows released", st)
-	}
-	asked := 0
-	for _, c := range f.counter.calls {
-		asked += c
-	}
-	if asked > 8 {
-		t.Errorf("carrier asked %d times after refusing the account, want at most one round of the pool", asked)
-	}
-	claim, err := f.db.Polls().ClaimDue(ctx, "x", f.sandbox.Now(), time.Now(), time.Minute, 100)
-	if err != nil || len(claim.Polls) != 20 {
-		t.Fatalf("rows after the refusal: %d claimable, %v; want all 20 untouched", len(claim.Polls), err)
+	for _, tc := range []struct {
+		name string
+		n    int
+		run  func(*workers.Poller, context.Context) (workers.Stats, error)
+	}{
+		{"one batch", 20, (*workers.Poller).RunBatch},
+		{"drain with a batch claimed ahead", 120, func(p *workers.Poller, ctx context.Context) (workers.Stats, error) {
+			return p.Drain(ctx, 10)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newPollFixture(t, tc.n, 0)
+			bad := httptest.NewServer(f.counter)
+			t.Cleanup(bad.Close)
+			f.client = russianpost.NewClient(russianpost.Config{URL: bad.URL + "/rtm34", Login: "l", Password: "wrong"})
+			p := f.poller(t, "a", time.Now)
+			ctx := context.Background()
+			st, err := tc.run(p, ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Polled != 0 || st.Released == 0 {
+				t.Fatalf("stats %+v: want nothing polled and the rows released", st)
+			}
+			asked := 0
+			for _, c := range f.counter.calls {
+				asked += c
+			}
+			if asked > 8 {
+				t.Errorf("carrier asked %d times after refusing the account, want at most the 8 calls in flight", asked)
+			}
+			claim, err := f.db.Polls().ClaimDue(ctx, "x", f.sandbox.Now(), time.Now(), time.Minute, 1000)
+			if err != nil || len(claim.Polls) != tc.n {
+				t.Fatalf("rows after the refusal: %d claimable, %v; want all %d untouched", len(claim.Polls), err, tc.n)
+			}
+			if again, err := p.RunBatch(ctx); err != nil || again.Claimed != 0 {
+				t.Fatalf("a batch right after the refusal claimed %d (%v); the account should rest", again.Claimed, err)
+			}
+		})
 	}
 }

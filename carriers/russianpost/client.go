@@ -52,9 +52,13 @@ type Config struct {
 	BatchURL   string       // batch endpoint; DefaultBatchURL when empty
 	Login      string       // account login from the tracking portal
 	Password   string       // account password
-	HTTPClient *http.Client // nil: a client with a 30 s timeout
+	HTTPClient *http.Client // nil: a client with a 30 s timeout that keeps connections open
 	Language   string       // "RUS" (default) or "ENG": language of operation names
 }
+
+// idleConnsPerHost covers POLL_CONCURRENCY's range, so concurrent calls
+// reuse their connections.
+const idleConnsPerHost = 32
 
 // Client talks to the Russian Post tracking services. It is safe for
 // concurrent use.
@@ -81,7 +85,12 @@ func NewClient(cfg Config) *Client {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		// The default transport keeps two idle connections per host; the
+		// poller runs several calls at once, and every connection closed
+		// after a call costs a new TLS handshake on the next one.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = idleConnsPerHost
+		hc = &http.Client{Timeout: 30 * time.Second, Transport: t}
 	}
 	return &Client{cfg: cfg, http: hc}
 }

@@ -5,9 +5,12 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,5 +252,42 @@ func TestHistoryTransportErrors(t *testing.T) {
 				t.Fatalf("%v does not wrap %v", err, tc.wantIs)
 			}
 		})
+	}
+}
+
+// TestConcurrentCallsReuseConnections: the default client keeps as many
+// connections open as the poller runs calls, so rounds of concurrent calls
+// do not dial (in production: hand-shake TLS) again.
+func TestConcurrentCallsReuseConnections(t *testing.T) {
+	const concurrency, rounds = 8, 4
+	var dialed atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(20 * time.Millisecond) // keep the calls of a round overlapping
+		w.Header().Set("Content-Type", "application/soap+xml;charset=utf-8")
+		w.Write(readTestdata(t, "rtm34_resp_RA644000001RU_testbarcode_RUS.xml"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialed.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+
+	c := NewClient(Config{URL: srv.URL, Login: "l", Password: "p"})
+	for range rounds {
+		var wg sync.WaitGroup
+		for range concurrency {
+			wg.Go(func() {
+				if _, err := c.History(context.Background(), "RA644000001RU"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := dialed.Load(); n > concurrency {
+		t.Fatalf("%d rounds of %d calls opened %d connections, want at most %d", rounds, concurrency, n, concurrency)
 	}
 }
