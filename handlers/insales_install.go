@@ -14,8 +14,8 @@ import (
 // Answers are plain text for the operator reading InSales' logs.
 
 // insalesInstall handles GET /insales/install?shop=&token=&insales_id=. It
-// stores the shop and its password and queues the slow setup, so InSales
-// gets its 200 well within its 10 s limit.
+// checks the token with InSales, stores the shop and its password and queues
+// the slow setup, so InSales gets its 200 well within its 10 s limit.
 func (s *server) insalesInstall(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Query("insales_id"), 10, 64)
 	_, err := s.insales.app.Install(c.UserContext(), insales.InstallRequest{
@@ -23,10 +23,12 @@ func (s *server) insalesInstall(c *fiber.Ctx) error {
 		Token:     strings.Clone(c.Query("token")),
 		InsalesID: id,
 	})
-	if errors.Is(err, insales.ErrBadRequest) {
-		return c.Status(fiber.StatusBadRequest).SendString("bad install request: shop, token and insales_id are required")
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, insales.ErrBadRequest):
+		return c.Status(fiber.StatusBadRequest).SendString("bad install request: shop (a *.myinsales.ru domain), token and insales_id are required")
+	case errors.Is(err, insales.ErrDenied):
+		return c.Status(fiber.StatusForbidden).SendString("forbidden: InSales did not confirm this install")
+	case err != nil:
 		return err
 	}
 	return c.SendString("ok")

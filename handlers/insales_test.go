@@ -38,6 +38,8 @@ func TestInsalesInstallAndUninstall(t *testing.T) {
 	}{
 		{"install without token", "/insales/install?shop=x&insales_id=6", 400, false},
 		{"install without insales_id", "/insales/install?shop=x&token=t", 400, false},
+		{"install for a host outside InSales", "/insales/install?shop=evil.example.com&token=token123&insales_id=5", 400, false},
+		{"install with a token InSales did not issue", "/insales/install?shop=" + testShopDomain + "&token=guessed&insales_id=5", 403, false},
 		{"uninstall with a wrong token", "/insales/uninstall?shop=" + testShopDomain + "&token=" + strings.Repeat("0", 32) + "&insales_id=5", 403, false},
 		{"uninstall with the install token", "/insales/uninstall?shop=" + testShopDomain + "&token=token123&insales_id=5", 403, false},
 		{"uninstall of an unknown shop", "/insales/uninstall?shop=other&token=" + password + "&insales_id=99", 200, false},

@@ -82,7 +82,54 @@ type env struct {
 	faults  *faults
 	sb      *insalessandbox.Server
 	sbStore *insalessandbox.Memory
-	appURL  string
+	// accounts answers the install check when there is no sandbox shop.
+	accounts *accounts
+	appURL   string
+}
+
+// accounts plays the one InSales call an install makes, GET
+// /admin/account.json, for the shops registered with their install token;
+// every other call fails at once, as an unreachable InSales would.
+type accounts struct {
+	mu    sync.Mutex
+	shops map[string]account // by domain
+}
+
+// downShop is a shop whose InSales answers 502 to everything.
+const downShop = "down.myinsales.ru"
+
+type account struct {
+	id       int64
+	password string
+}
+
+// set makes domain the account id, reachable with token's password.
+func (a *accounts) set(domain string, id int64, token string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.shops[domain] = account{id: id, password: insales.InstallPassword(token, testAppSecret)}
+}
+
+func (a *accounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	domain, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/admin/account.json")
+	if !ok || r.Method != http.MethodGet {
+		http.Error(w, "not in this test", http.StatusBadGateway)
+		return
+	}
+	a.mu.Lock()
+	acc, known := a.shops[domain]
+	a.mu.Unlock()
+	if domain == downShop {
+		http.Error(w, "Bad Gateway", http.StatusBadGateway)
+		return
+	}
+	user, pass, _ := r.BasicAuth()
+	if !known || user != testAppID || pass != acc.password {
+		http.Error(w, "HTTP Basic: Access denied.", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"id":%d,"title":"Тестовый магазин","subdomain":%q}`, acc.id, strings.TrimSuffix(domain, ".myinsales.ru"))
 }
 
 type envOptions struct {
@@ -126,7 +173,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 		}
 	})
 
-	base := "http://127.0.0.1:1" // no sandbox: any InSales call fails at once
+	e.accounts = &accounts{shops: map[string]account{}}
+	accountsSrv := httptest.NewServer(e.accounts)
+	t.Cleanup(accountsSrv.Close)
+	base := accountsSrv.URL + "/{shop}"
 	if o.sandbox {
 		mux := http.NewServeMux()
 		sbSrv := httptest.NewServer(mux)
@@ -205,7 +255,9 @@ func (e *env) installSandbox() insales.AppShop {
 // track field fieldID, as if the setup job had created it.
 func (e *env) installDirect(insalesID, fieldID int64) insales.AppShop {
 	e.t.Helper()
-	shop, err := e.app.Install(e.ctx(), insales.InstallRequest{Shop: "shop.myinsales.ru", Token: "token123", InsalesID: insalesID})
+	domain := fmt.Sprintf("shop-%d.myinsales.ru", insalesID)
+	e.accounts.set(domain, insalesID, "token123")
+	shop, err := e.app.Install(e.ctx(), insales.InstallRequest{Shop: domain, Token: "token123", InsalesID: insalesID})
 	if err != nil {
 		e.t.Fatal(err)
 	}

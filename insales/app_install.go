@@ -23,17 +23,26 @@ type InstallRequest struct {
 // carry a value in the app's (new) track field from before the install.
 const cursorMargin = time.Hour
 
-// Install records an install: the password md5(token + secret) is sealed and
-// stored on the shop (created with the welcome balance if new, updated on a
-// reinstall), setup goes back to pending and the setup job is queued. It
-// makes a handful of database writes and no InSales call, so the install
-// request is answered well within InSales' deadline.
+// Install records an install: the shop's password md5(token + secret) is
+// first checked with InSales (it already works during the install call), so
+// nobody who merely knows a shop's insales_id can replace its password or
+// open a shop InSales does not know; then it is sealed and stored on the shop
+// (created with the welcome balance if new, updated on a reinstall), setup
+// goes back to pending and the setup job is queued. One InSales call and a
+// handful of database writes keep the answer well within InSales' deadline.
 func (a *App) Install(ctx context.Context, in InstallRequest) (AppShop, error) {
 	in.Shop = strings.ToLower(strings.TrimSpace(in.Shop))
 	if in.Shop == "" || in.Token == "" || in.InsalesID <= 0 {
 		return AppShop{}, fmt.Errorf("%w: install needs shop, token and insales_id", ErrBadRequest)
 	}
-	enc, err := a.o.Sealer.Seal(InstallPassword(in.Token, a.o.AppSecret), ShopLabel(in.InsalesID))
+	if !isShopDomain(in.Shop) {
+		return AppShop{}, fmt.Errorf("%w: shop %q is not an InSales shop domain (*%s)", ErrBadRequest, in.Shop, shopZone)
+	}
+	password := InstallPassword(in.Token, a.o.AppSecret)
+	if err := a.checkInstall(ctx, in, password); err != nil {
+		return AppShop{}, err
+	}
+	enc, err := a.o.Sealer.Seal(password, ShopLabel(in.InsalesID))
 	if err != nil {
 		return AppShop{}, err
 	}
@@ -68,6 +77,52 @@ func (a *App) Install(ctx context.Context, in InstallRequest) (AppShop, error) {
 	log.Info("app installed", slog.Bool("new_shop", created))
 	a.EnqueueSetup(ctx, shop.ID)
 	return shop, nil
+}
+
+// shopZone is InSales' technical domain: the install call names every shop
+// under it. Refusing other hosts keeps the app from sending a password, and
+// later every setup call, to a server someone else chose.
+const shopZone = ".myinsales.ru"
+
+// installCheckTimeout leaves room for the database writes within InSales'
+// 10 s install deadline.
+const installCheckTimeout = 5 * time.Second
+
+// isShopDomain reports whether host is a plain name under shopZone.
+func isShopDomain(host string) bool {
+	name, ok := strings.CutSuffix(host, shopZone)
+	if !ok || name == "" || len(host) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkInstall asks InSales for the shop's account with the new password:
+// InSales accepts it only for a real install, and the account must be the
+// shop the call names.
+func (a *App) checkInstall(ctx context.Context, in InstallRequest, password string) error {
+	cctx, cancel := context.WithTimeout(ctx, installCheckTimeout)
+	defer cancel()
+	acc, err := a.o.Client.GetAccount(cctx, Shop{Domain: in.Shop, Password: password, ID: in.InsalesID})
+	switch {
+	case IsUnauthorized(err) || IsForbidden(err) || IsNotFound(err):
+		return fmt.Errorf("%w: InSales did not accept the install token for %s", ErrDenied, in.Shop)
+	case err != nil:
+		return fmt.Errorf("insales: install: check the token with InSales: %w", err)
+	case acc.ID != in.InsalesID:
+		return fmt.Errorf("%w: %s belongs to account %d, not %d", ErrDenied, in.Shop, acc.ID, in.InsalesID)
+	}
+	return nil
 }
 
 // UninstallRequest is the query of InSales' uninstall call; Token is the

@@ -16,6 +16,7 @@ func TestInstallStoresSealedPasswordAndWelcome(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	ctx := e.ctx()
+	e.accounts.set("shop.myinsales.ru", 42, "token123")
 	first, err := e.app.Install(ctx, insales.InstallRequest{Shop: " Shop.MyInsales.ru ", Token: "token123", InsalesID: 42})
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestInstallStoresSealedPasswordAndWelcome(t *testing.T) {
 	}
 
 	// A reinstall: same shop, new password, the secrets and balance kept.
+	e.accounts.set("shop.myinsales.ru", 42, "token456")
 	again, err := e.app.Install(ctx, insales.InstallRequest{Shop: "shop.myinsales.ru", Token: "token456", InsalesID: 42})
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +52,61 @@ func TestInstallStoresSealedPasswordAndWelcome(t *testing.T) {
 
 	for _, bad := range []insales.InstallRequest{
 		{Token: "t", InsalesID: 1},
-		{Shop: "s", InsalesID: 1},
-		{Shop: "s", Token: "t"},
+		{Shop: "s.myinsales.ru", InsalesID: 1},
+		{Shop: "s.myinsales.ru", Token: "t"},
 	} {
 		if _, err := e.app.Install(ctx, bad); !errors.Is(err, insales.ErrBadRequest) {
 			t.Errorf("install %+v: %v, want ErrBadRequest", bad, err)
+		}
+	}
+}
+
+// TestInstallIsCheckedWithInSales: an install whose token InSales does not
+// accept, or that names another shop's insales_id, or a host outside
+// InSales, changes nothing — the stored password stays the one InSales gave.
+func TestInstallIsCheckedWithInSales(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	ctx := e.ctx()
+	shop := e.installDirect(42, 0) // shop-42.myinsales.ru, token123
+	e.accounts.set("other.myinsales.ru", 77, "token-other")
+
+	tests := []struct {
+		name string
+		req  insales.InstallRequest
+		want error // nil: any error but these two (InSales cancels the install, a retry may pass)
+	}{
+		{"InSales failing", insales.InstallRequest{Shop: downShop, Token: "t", InsalesID: 44}, nil},
+		{"a token InSales never issued", insales.InstallRequest{Shop: shop.Domain, Token: "guessed", InsalesID: 42}, insales.ErrDenied},
+		{"another shop's token for this insales_id", insales.InstallRequest{Shop: "other.myinsales.ru", Token: "token-other", InsalesID: 42}, insales.ErrDenied},
+		{"a shop InSales does not know", insales.InstallRequest{Shop: "nobody.myinsales.ru", Token: "t", InsalesID: 43}, insales.ErrDenied},
+		{"a host outside InSales", insales.InstallRequest{Shop: "evil.example.com", Token: "token123", InsalesID: 42}, insales.ErrBadRequest},
+		{"a look-alike host", insales.InstallRequest{Shop: "evil.com/x.myinsales.ru", Token: "token123", InsalesID: 42}, insales.ErrBadRequest},
+		{"the zone itself", insales.InstallRequest{Shop: ".myinsales.ru", Token: "token123", InsalesID: 42}, insales.ErrBadRequest},
+		{"a host with a port", insales.InstallRequest{Shop: "shop-42.myinsales.ru:444", Token: "token123", InsalesID: 42}, insales.ErrBadRequest},
+	}
+	for _, tt := range tests {
+		_, err := e.app.Install(ctx, tt.req)
+		switch {
+		case err == nil:
+			t.Errorf("%s: installed", tt.name)
+		case tt.want == nil && (errors.Is(err, insales.ErrDenied) || errors.Is(err, insales.ErrBadRequest)):
+			t.Errorf("%s: %v, want a failure that is neither a refusal nor a bad request", tt.name, err)
+		case tt.want != nil && !errors.Is(err, tt.want):
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	sealer, _ := insales.NewSealer(testSealKey)
+	after := e.shop(shop.ID)
+	if pw, err := sealer.Open(after.PasswordEnc, insales.ShopLabel(42)); err != nil || pw != insales.InstallPassword("token123", testAppSecret) {
+		t.Fatalf("stored password changed by a refused install: %v", err)
+	}
+	if after.Domain != shop.Domain {
+		t.Fatalf("domain changed to %q", after.Domain)
+	}
+	for _, id := range []int64{43, 44} {
+		if _, err := e.db.AppShops().ShopByInsalesID(ctx, id); err == nil {
+			t.Fatalf("shop %d was created though InSales did not confirm it", id)
 		}
 	}
 }
