@@ -60,7 +60,7 @@ func newInsalesWorld(t *testing.T, baseURL string) insalesWorld {
 	}
 	ins, err := insales.NewApp(insales.AppOptions{
 		Client: client, AppSecret: testInsalesSecret, BaseURL: appBase, Sealer: sealer,
-		Shops: db.AppShops(), Parcels: db.ParcelImports(), Events: db.EventsSeen(),
+		Shops: db.AppShops(), Parcels: db.ParcelImports(), Events: db.EventsSeen(), Locks: db.Leases(),
 		Billing: billing.New(db.Ledger(), billing.Options{Prices: billing.Prices{Track: 500, TrackChange: 500, Welcome: 1000}}),
 		Inline:  true,
 	})

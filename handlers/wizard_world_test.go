@@ -212,7 +212,7 @@ func newWizardWorld(t *testing.T, insalesDown bool) *wizardWorld {
 	}
 	ins, err := insales.NewApp(insales.AppOptions{
 		Client: client, AppSecret: testInsalesSecret, BaseURL: "http://example.com", Sealer: sealer,
-		Shops: db.AppShops(), Parcels: db.ParcelImports(), Events: db.EventsSeen(),
+		Shops: db.AppShops(), Parcels: db.ParcelImports(), Events: db.EventsSeen(), Locks: db.Leases(),
 		Billing: billing.New(db.Ledger(), billing.Options{Prices: billing.DefaultPrices()}),
 		Inline:  true,
 	})

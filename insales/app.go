@@ -20,10 +20,21 @@ var (
 	ErrDenied = errors.New("insales: credentials do not match")
 	// ErrBadRequest means the request's parameters or body cannot be used.
 	ErrBadRequest = errors.New("insales: bad request")
+	// ErrSetupBusy means another run of the shop's setup (in this or another
+	// process) did not finish within the wait.
+	ErrSetupBusy = errors.New("insales: setup is already running for this shop")
 )
 
+// Locker holds named, expiring locks shared by every process on the database
+// (storage.Leases). The setup takes one per shop, so two runs never look for
+// the same resources at once and both create them.
+type Locker interface {
+	Acquire(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) (bool, error)
+	Release(ctx context.Context, key, owner string) error
+}
+
 // AppOptions configure an App. Client, AppSecret, BaseURL, Sealer, Shops,
-// Parcels, Events and Billing are required.
+// Parcels, Events, Billing and Locks are required.
 type AppOptions struct {
 	// Client talks to InSales (or the sandbox shop).
 	Client *Client
@@ -38,6 +49,7 @@ type AppOptions struct {
 	Parcels ParcelStore
 	Events  EventStore
 	Billing Biller
+	Locks   Locker
 	// Now is the wall clock (nil: time.Now). TrackingClock is the clock of
 	// parcel dates — entered_at and the first next_poll_at: the wall clock in
 	// production, the Russian Post sandbox's fast clock in sandbox mode (nil:
@@ -81,6 +93,8 @@ func NewApp(o AppOptions) (*App, error) {
 		return nil, errors.New("insales: app: missing store")
 	case o.Billing == nil:
 		return nil, errors.New("insales: app: no billing")
+	case o.Locks == nil:
+		return nil, errors.New("insales: app: no locker")
 	}
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -47,7 +47,15 @@ var testPrices = billing.Prices{Track: 500, TrackChange: 300, Welcome: 1000}
 type faults struct {
 	mu   sync.Mutex
 	next map[string]int // "POST /admin/fields.json" → failures left
-	base http.RoundTripper
+	// delay slows every request down, so concurrent runs overlap.
+	delay time.Duration
+	base  http.RoundTripper
+}
+
+func (f *faults) slowDown(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.delay = d
 }
 
 func (f *faults) failNext(method, pathSuffix string, n int) {
@@ -58,6 +66,12 @@ func (f *faults) failNext(method, pathSuffix string, n int) {
 
 func (f *faults) RoundTrip(r *http.Request) (*http.Response, error) {
 	f.mu.Lock()
+	if f.delay > 0 {
+		d := f.delay
+		f.mu.Unlock()
+		time.Sleep(d)
+		f.mu.Lock()
+	}
 	for k, n := range f.next {
 		method, suffix, _ := strings.Cut(k, " ")
 		if n > 0 && r.Method == method && strings.HasSuffix(r.URL.Path, suffix) {
@@ -215,6 +229,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.app, err = insales.NewApp(insales.AppOptions{
 		Client: client, AppSecret: testAppSecret, BaseURL: appSrv.URL, Sealer: sealer,
 		Shops: e.db.AppShops(), Parcels: e.db.ParcelImports(), Events: e.db.EventsSeen(), Billing: e.bill,
+		Locks:         e.db.Leases(),
 		Now:           tickingClock(time.Now()),
 		TrackingClock: func() time.Time { return trackingNow },
 		Inline:        !o.async,

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 )
 
 // TrackFieldHandle is the handle of the app's own track-number field. Other
@@ -41,6 +42,55 @@ func (a *App) WidgetCode(widgetKey string) string {
 </script>`
 }
 
+const (
+	// setupRunLimit bounds one setup run, and setupLockTTL outlives it, so
+	// a lock is never taken over while its run still works; a process that
+	// dies holding it blocks the shop's setup for setupLockTTL at most.
+	setupRunLimit = 4 * time.Minute
+	setupLockTTL  = 5 * time.Minute
+	// setupLockWait is how long a run waits for another to finish; the
+	// wizard's request is bounded tighter by its own deadline.
+	setupLockWait = 30 * time.Second
+	setupLockPoll = 250 * time.Millisecond
+)
+
+// lockSetup takes the shop's setup lock, waiting for a run in progress, and
+// returns the function that gives it back.
+func (a *App) lockSetup(ctx context.Context, shopID string) (func(), error) {
+	key := "insales-setup:" + shopID
+	owner, err := randomHex(8)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, setupLockWait)
+	defer cancel()
+	tick := time.NewTicker(setupLockPoll)
+	defer tick.Stop()
+	for {
+		ok, err := a.o.Locks.Acquire(wctx, key, owner, a.o.Now(), setupLockTTL)
+		if err != nil && wctx.Err() == nil {
+			return nil, fmt.Errorf("insales: setup %s: lock: %w", shopID, err)
+		}
+		if ok {
+			return func() {
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				defer cancel()
+				if err := a.o.Locks.Release(rctx, key, owner); err != nil {
+					a.log.Warn("release setup lock", slog.String("shop_id", shopID), slog.String("error", err.Error()))
+				}
+			}, nil
+		}
+		select {
+		case <-wctx.Done():
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("%w: shop %s", ErrSetupBusy, shopID)
+		case <-tick.C:
+		}
+	}
+}
+
 // EnqueueSetup queues the setup job for the shop, retried with back-off
 // (AppOptions.SetupRetries) while it fails.
 func (a *App) EnqueueSetup(ctx context.Context, shopID string) {
@@ -52,6 +102,10 @@ func (a *App) enqueueSetup(ctx context.Context, shopID string, attempt int) {
 	a.queue.submit(ctx, key, "", func(ctx context.Context) {
 		err := a.RunSetup(ctx, shopID)
 		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, ErrSetupBusy) {
+			// Another run is at it; if it fails, the periodic job retries.
 			return
 		}
 		if attempt >= len(a.o.SetupRetries) {
@@ -71,7 +125,18 @@ func (a *App) enqueueSetup(ctx context.Context, shopID string, attempt int) {
 // step is recorded (failed + error) and the next steps still run; the error
 // lists every failure. Steps already done are skipped until the next install
 // resets them.
+//
+// One run at a time per shop, across processes: a run that finds another
+// in progress waits for it (then usually finds every step done), and gives
+// up with ErrSetupBusy after setupLockWait.
 func (a *App) RunSetup(ctx context.Context, shopID string) error {
+	unlock, err := a.lockSetup(ctx, shopID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(ctx, setupRunLimit)
+	defer cancel()
 	shop, err := a.o.Shops.ShopByID(ctx, shopID)
 	if err != nil {
 		return fmt.Errorf("insales: setup %s: %w", shopID, err)

@@ -107,3 +107,38 @@ func TestSetupCreatesEachResourceOnce(t *testing.T) {
 	e.installSandbox()
 	check("after uninstall and install")
 }
+
+// TestConcurrentSetupRunsCreateEachResourceOnce: the wizard's «Повторить»,
+// the queue's retry and the periodic job (maybe in another process) can run
+// one shop's setup at once; each looks for existing resources before it
+// creates them, so without the shop's lock they would all create them.
+func TestConcurrentSetupRunsCreateEachResourceOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{sandbox: true})
+	ctx := e.ctx()
+	for _, list := range []string{"/admin/webhooks.json", "/admin/fields.json", "/admin/application_widgets.json"} {
+		e.faults.failNext("GET", list, 1)
+	}
+	shop := e.installSandbox()
+	if shop.Setup.Complete || shop.Setup.Step(insales.StepWebhooks).Status != insales.StepFailed {
+		t.Fatalf("install-time setup should have failed: %+v", shop.Setup)
+	}
+	e.faults.slowDown(30 * time.Millisecond)
+
+	const runs = 3
+	errs := make(chan error, runs)
+	for range runs {
+		go func() { errs <- e.app.RunSetup(ctx, shop.ID) }()
+	}
+	for range runs {
+		if err := <-errs; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}
+	if r := e.resources(t); r.webhooks != 2 || r.fields != 1 || r.widgets != 1 {
+		t.Fatalf("%d runs at once made %d webhooks, %d fields, %d widgets; want 2, 1, 1", runs, r.webhooks, r.fields, r.widgets)
+	}
+	if !e.shop(shop.ID).Setup.Complete {
+		t.Fatal("setup not complete")
+	}
+}

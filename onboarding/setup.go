@@ -111,6 +111,10 @@ func (s *Service) RunSetup(ctx context.Context, shopID string) (SetupState, erro
 		return SetupState{}, err
 	}
 	st := s.setupState(ctx, shop)
+	if errors.Is(runErr, insales.ErrSetupBusy) {
+		return st, Problems{{Reason: ReasonSetupFailed, Err: runErr,
+			Text: "Настройка уже выполняется. Обновите страницу через минуту — результат появится здесь."}}
+	}
 	if runErr != nil {
 		s.log.Warn("setup from the wizard failed", slog.String("shop_id", shopID), slog.String("error", runErr.Error()))
 		return st, Problems{{Reason: ReasonSetupFailed, Err: runErr,

@@ -158,7 +158,7 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 	}
 	s.insales, err = insales.NewApp(insales.AppOptions{Client: client, AppSecret: secret, BaseURL: cfg.BaseURL,
 		Sealer: sealer, Shops: s.e.db.AppShops(), Parcels: s.e.db.ParcelImports(), Events: s.e.db.EventsSeen(),
-		Billing: s.billing, TrackingClock: s.trackingClock, Logger: s.e.log})
+		Billing: s.billing, Locks: s.e.db.Leases(), TrackingClock: s.trackingClock, Logger: s.e.log})
 	if err != nil {
 		return err
 	}
