@@ -114,14 +114,14 @@ func TestWizardCodeRefusals(t *testing.T) {
 			return m.post(t, "/app/wizard/code/phone", url.Values{"phone": {twiliosandbox.MagicInvalid}})
 		}, "На этот номер не удалось отправить SMS", true},
 		{"resend too soon", func(t *testing.T, w *wizardWorld, m *merchant) response {
-			w.clock.Add(20 * time.Second)
+			w.clock.Advance(20 * time.Second)
 			return m.post(t, "/app/wizard/code/resend", nil)
 		}, "Отправить ещё раз можно через 40 с.", true},
 		{"wrong code", func(t *testing.T, w *wizardWorld, m *merchant) response {
 			return m.post(t, "/app/wizard/code", url.Values{"code": {otherCode(w.lastCodeOnly(t))}})
 		}, "Неверный код. Осталось попыток: 4.", true},
 		{"expired code", func(t *testing.T, w *wizardWorld, m *merchant) response {
-			w.clock.Add(onboarding.CodeLifetime + time.Second)
+			w.clock.Advance(onboarding.CodeLifetime + time.Second)
 			return m.post(t, "/app/wizard/code", url.Values{"code": {w.lastCodeOnly(t)}})
 		}, "Срок действия кода истёк", false},
 		{"too many tries", func(t *testing.T, w *wizardWorld, m *merchant) response {
@@ -133,10 +133,10 @@ func TestWizardCodeRefusals(t *testing.T) {
 		}, "Слишком много неверных попыток", false},
 		{"daily cap", func(t *testing.T, w *wizardWorld, m *merchant) response {
 			for range onboarding.MaxCodesPerDay - 1 {
-				w.clock.Add(onboarding.ResendAfter)
+				w.clock.Advance(onboarding.ResendAfter)
 				wantRedirect(t, m.post(t, "/app/wizard/code/resend", nil), "/app/wizard/code")
 			}
-			w.clock.Add(onboarding.ResendAfter)
+			w.clock.Advance(onboarding.ResendAfter)
 			return m.post(t, "/app/wizard/code/resend", nil)
 		}, "предел на сутки", false},
 	}

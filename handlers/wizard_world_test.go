@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/jonboulle/clockwork"
 
 	"parceltrack/billing"
 	"parceltrack/insales"
@@ -155,30 +156,12 @@ func (f *fakeInsalesAPI) counts() (webhooks, fields, widgets, statuses int) {
 	return len(f.webhooks), len(f.fields), len(f.widgets), len(f.statuses)
 }
 
-// testClock is the wizard's clock in handler tests.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // wizardWorld is the web app with the InSales app, the wizard, the sandbox
 // Twilio and SMTP stand-ins (recording in memory) and a fake InSales API, on
 // a fresh database, with the test shop installed.
 type wizardWorld struct {
 	insalesWorld
-	clock  *testClock
+	clock  *clockwork.FakeClock
 	sms    *outbox.Memory
 	mail   *outbox.Memory
 	api    *fakeInsalesAPI
@@ -197,7 +180,7 @@ const (
 func newWizardWorld(t *testing.T, insalesDown bool) *wizardWorld {
 	t.Helper()
 	db := testDB.DB(t)
-	w := &wizardWorld{clock: &testClock{t: time.Now().UTC()}, sms: &outbox.Memory{}, mail: &outbox.Memory{}}
+	w := &wizardWorld{clock: clockwork.NewFakeClockAt(time.Now().UTC()), sms: &outbox.Memory{}, mail: &outbox.Memory{}}
 	w.api = newFakeInsalesAPI(t, insales.InstallPassword("token123", testInsalesSecret))
 	w.api.failing.Store(insalesDown)
 

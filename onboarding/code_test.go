@@ -55,11 +55,11 @@ func TestVerifyCode(t *testing.T) {
 			return w.svc.VerifyCode(ctx, shop1, code)
 		}, onboarding.ReasonTooManyTries},
 		{"expired code", func(t *testing.T, w *world, code string) error {
-			w.clock.Add(onboarding.CodeLifetime)
+			w.clock.Advance(onboarding.CodeLifetime)
 			return w.svc.VerifyCode(ctx, shop1, code)
 		}, onboarding.ReasonCodeExpired},
 		{"just before expiry", func(t *testing.T, w *world, code string) error {
-			w.clock.Add(onboarding.CodeLifetime - time.Second)
+			w.clock.Advance(onboarding.CodeLifetime - time.Second)
 			return w.svc.VerifyCode(ctx, shop1, code)
 		}, ""},
 		{"code used twice", func(t *testing.T, w *world, code string) error {
@@ -114,7 +114,7 @@ func TestResendRules(t *testing.T) {
 	w := newWorld(t)
 	first := w.register(t)
 
-	w.clock.Add(30 * time.Second)
+	w.clock.Advance(30 * time.Second)
 	ps := wantReason(t, w.svc.ResendCode(ctx, shop1), onboarding.ReasonTooSoon)
 	if ps[0].Wait != 30*time.Second || !strings.Contains(ps[0].Text, "30 с") {
 		t.Fatalf("too soon: wait %v, %q", ps[0].Wait, ps[0].Text)
@@ -124,7 +124,7 @@ func TestResendRules(t *testing.T) {
 		t.Fatalf("status resend in %v", st.ResendIn)
 	}
 
-	w.clock.Add(30 * time.Second)
+	w.clock.Advance(30 * time.Second)
 	if err := w.svc.ResendCode(ctx, shop1); err != nil {
 		t.Fatalf("resend after 60 s: %v", err)
 	}
@@ -144,12 +144,12 @@ func TestDailyCaps(t *testing.T) {
 		w := newWorld(t)
 		w.register(t)
 		for range onboarding.MaxCodesPerDay - 1 {
-			w.clock.Add(onboarding.ResendAfter)
+			w.clock.Advance(onboarding.ResendAfter)
 			if err := w.svc.ResendCode(ctx, shop1); err != nil {
 				t.Fatal(err)
 			}
 		}
-		w.clock.Add(onboarding.ResendAfter)
+		w.clock.Advance(onboarding.ResendAfter)
 		wantReason(t, w.svc.ResendCode(ctx, shop1), onboarding.ReasonDailyLimit)
 		if w.sms.count() != onboarding.MaxCodesPerDay {
 			t.Fatalf("%d SMS sent", w.sms.count())
@@ -158,7 +158,7 @@ func TestDailyCaps(t *testing.T) {
 		w.addShop("shop2", 78, nil)
 		wantReason(t, w.svc.Register(ctx, "shop2", okRegistration), onboarding.ReasonDailyLimit)
 		// Moscow's next day opens a new allowance (09:00 UTC + 15 h = 03:00 MSK next day).
-		w.clock.Add(15 * time.Hour)
+		w.clock.Advance(15 * time.Hour)
 		if err := w.svc.ResendCode(ctx, shop1); err != nil {
 			t.Fatalf("next day: %v", err)
 		}

@@ -79,7 +79,7 @@ func TestCredentialsResendAndFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	id1, key1 := w.email.lastCredentials(t)
-	w.clock.Add(20 * time.Second)
+	w.clock.Advance(20 * time.Second)
 	wantReason(t, w.svc.IssueCredentials(ctx, shop1), onboarding.ReasonTooSoon)
 
 	// A corrected address gets the credentials at once; the User ID stays,
@@ -112,7 +112,7 @@ func TestUserIDsAreUnique(t *testing.T) {
 		t.Fatalf("user id %s after %d claims: %v", id, w.shops.claims, w.shops.users)
 	}
 	// Credentials sent again keep the User ID.
-	w.clock.Add(time.Minute)
+	w.clock.Advance(time.Minute)
 	if err := w.svc.IssueCredentials(ctx, shop1); err != nil {
 		t.Fatal(err)
 	}

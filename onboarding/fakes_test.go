@@ -10,29 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"parceltrack/billing"
 	"parceltrack/insales"
 	"parceltrack/notify"
 	"parceltrack/onboarding"
 )
-
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // shops is an in-memory onboarding.ShopStore.
 type shops struct {
@@ -321,7 +305,7 @@ func (f *insalesFake) CreateCustomStatus(_ context.Context, _ insales.Shop, in i
 // world is a Service over fakes with one installed shop "shop1".
 type world struct {
 	svc   *onboarding.Service
-	clock *clock
+	clock *clockwork.FakeClock
 	shops *shops
 	codes *codes
 	sms   *channel
@@ -342,7 +326,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w := &world{
-		clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)},
+		clock: clockwork.NewFakeClockAt(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)),
 		shops: &shops{m: map[string]onboarding.Merchant{}, users: map[string]string{}, sync: map[string]insales.StatusSyncSettings{}},
 		codes: &codes{pending: map[string]onboarding.Code{}, counters: map[string]int{}},
 		sms:   &channel{kind: notify.KindSMS},

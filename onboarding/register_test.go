@@ -125,7 +125,7 @@ func TestRegisterAgainKeepsPendingCodeForSamePhone(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	code := w.register(t)
-	w.clock.Add(10 * time.Second)
+	w.clock.Advance(10 * time.Second)
 	in := okRegistration
 	in.Email = "fixed@example.ru"
 	if err := w.svc.Register(ctx, shop1, in); err != nil {

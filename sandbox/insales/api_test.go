@@ -130,7 +130,7 @@ func TestClientUpdateOrderWithFieldsValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	st := insales.FulfillmentDispatched
 	added, err := e.client.UpdateOrder(ctx, e.shop, id, insales.OrderUpdate{
 		FulfillmentStatus:      &st,
@@ -203,7 +203,7 @@ func TestClientOrdersUpdatedSincePaging(t *testing.T) {
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
-	e.clock.Add(time.Hour)
+	e.clock.Advance(time.Hour)
 	// Creating the track field fills the prepared demo tracks: five orders
 	// share one updated_at, so only from_id separates them.
 	field, err := e.client.CreateField(ctx, e.shop, insales.TrackFieldInput(""))
@@ -562,7 +562,7 @@ func TestRateLimit(t *testing.T) {
 		{time.Second, e.shop.Password, 200, "1/5", ""}, // a new window
 	}
 	for i, s := range steps {
-		e.clock.Add(s.advance)
+		e.clock.Advance(s.advance)
 		resp, body := e.raw(http.MethodGet, "/admin/account.json", appID, s.pass, "", "")
 		if resp.StatusCode != s.status || resp.Header.Get("API-Usage-Limit") != s.usage || resp.Header.Get("Retry-After") != s.retry {
 			t.Fatalf("step %d: %d usage %q retry %q, want %d %q %q", i, resp.StatusCode,

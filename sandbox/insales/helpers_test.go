@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"parceltrack/insales"
 	insalessandbox "parceltrack/sandbox/insales"
 )
@@ -21,23 +23,6 @@ const (
 	domain    = "demo-shop.myinsales.ru"
 	prefix    = "/sandbox/insales"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // delivery is a webhook the fake app received.
 type delivery struct {
@@ -102,7 +87,7 @@ func (a *fakeApp) deliveries() []delivery {
 
 type env struct {
 	t      *testing.T
-	clock  *fakeClock
+	clock  *clockwork.FakeClock
 	app    *fakeApp
 	srv    *httptest.Server
 	sb     *insalessandbox.Server
@@ -117,7 +102,7 @@ var start = time.Date(2026, 4, 8, 9, 0, 0, 0, time.UTC)
 // clock), and an app-side client pointed at it. The app is not installed.
 func newEnv(t *testing.T, change func(*insalessandbox.Config)) *env {
 	t.Helper()
-	e := &env{t: t, clock: &fakeClock{t: start}, app: newFakeApp(t), store: &insalessandbox.Memory{}}
+	e := &env{t: t, clock: clockwork.NewFakeClockAt(start), app: newFakeApp(t), store: &insalessandbox.Memory{}}
 	mux := http.NewServeMux()
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
