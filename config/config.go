@@ -8,14 +8,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joho/godotenv"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Config is everything the process needs to know about its surroundings.
@@ -48,6 +51,23 @@ type Config struct {
 	InsalesAppSecret string
 	InsalesAPIBase   string
 
+	// Twilio (SMS and voice) and SMTP (e-mail). Each provider is real when
+	// its credentials are set and played by a sandbox stand-in otherwise.
+	TwilioAccountSID string
+	TwilioAuthToken  string
+	TwilioFrom       string
+	TwilioAPIURL     string
+
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	SMTPPassword string
+	SMTPFrom     string
+	SMTPFromName string
+	// SMTPTLS is "starttls", "tls" or "none", the values of notify's
+	// SMTPTLSMode constants (config imports no domain package).
+	SMTPTLS string
+
 	SandboxSpeed float64
 }
 
@@ -56,6 +76,12 @@ func (c Config) Sandbox() bool { return c.RussianPostLogin == "" }
 
 // InsalesSandbox reports whether the sandbox shop plays InSales.
 func (c Config) InsalesSandbox() bool { return c.InsalesAppID == "" }
+
+// TwilioSandbox reports whether the sandbox stand-in plays Twilio.
+func (c Config) TwilioSandbox() bool { return c.TwilioAccountSID == "" }
+
+// SMTPSandbox reports whether the sandbox SMTP sink receives e-mail.
+func (c Config) SMTPSandbox() bool { return c.SMTPHost == "" }
 
 // Embedded reports whether the process starts its own database server.
 func (c Config) Embedded() bool { return c.MongoURI == "" }
@@ -175,6 +201,73 @@ func options() []option {
 			c.InsalesAPIBase = v
 			return nil
 		}},
+		{key: "TWILIO_ACCOUNT_SID", def: "", help: "Twilio account SID (AC…); empty sends SMS and calls to the built-in sandbox", set: func(c *Config, v string) error {
+			if v != "" && !twilioSID.MatchString(v) {
+				return fmt.Errorf("want AC followed by 32 hex digits, as shown in the Twilio console")
+			}
+			c.TwilioAccountSID = v
+			return nil
+		}},
+		{key: "TWILIO_AUTH_TOKEN", def: "", secret: true, help: "Twilio auth token; also checks the signature of delivery reports", set: func(c *Config, v string) error {
+			// twilio-go refuses other characters client-side, so every
+			// message would fail; refusing here stops start-up instead.
+			if v != "" && !alphanumeric.MatchString(v) {
+				return fmt.Errorf("want letters and digits only")
+			}
+			c.TwilioAuthToken = v
+			return nil
+		}},
+		{key: "TWILIO_FROM", def: "", help: "sender number of SMS and calls, a Twilio number in E.164 such as +79123456789", set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			e164, err := canonicalE164(v)
+			if err != nil {
+				return err
+			}
+			c.TwilioFrom = e164
+			return nil
+		}},
+		{key: "TWILIO_API_URL", def: "https://api.twilio.com", help: "Twilio REST API base (another URL for tests or a regional endpoint)", set: urlSetter(func(c *Config) *string { return &c.TwilioAPIURL })},
+		{key: "SMTP_HOST", def: "", help: "SMTP server for e-mail; empty sends e-mail to the built-in sandbox", set: func(c *Config, v string) error {
+			if _, _, err := net.SplitHostPort(v); err == nil || strings.ContainsAny(v, "/ @") {
+				return fmt.Errorf("want a host name only, such as smtp.example.ru (the port goes in SMTP_PORT)")
+			}
+			c.SMTPHost = v
+			return nil
+		}},
+		{key: "SMTP_PORT", def: "", derived: true, help: "SMTP server port (default: 587; 465 with SMTP_TLS=tls, 25 with none)", set: intSetter(1, 65535, func(c *Config) *int { return &c.SMTPPort })},
+		{key: "SMTP_USERNAME", def: "", help: "SMTP login; empty sends without authentication", set: func(c *Config, v string) error {
+			c.SMTPUsername = v
+			return nil
+		}},
+		{key: "SMTP_PASSWORD", def: "", secret: true, help: "SMTP password", set: func(c *Config, v string) error {
+			c.SMTPPassword = v
+			return nil
+		}},
+		{key: "SMTP_FROM", def: "", help: "sender address of e-mail, such as noreply@example.ru (the name goes in SMTP_FROM_NAME)", set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			a, err := mail.ParseAddress(v)
+			if err != nil || a.Address != v {
+				return fmt.Errorf("want a bare e-mail address such as noreply@example.ru")
+			}
+			c.SMTPFrom = v
+			return nil
+		}},
+		{key: "SMTP_FROM_NAME", def: "parceltrack", help: "sender name shown in e-mail", set: func(c *Config, v string) error {
+			c.SMTPFromName = v
+			return nil
+		}},
+		{key: "SMTP_TLS", def: "starttls", help: "starttls (port 587), tls (port 465) or none (a local relay)", set: func(c *Config, v string) error {
+			switch v {
+			case "starttls", "tls", "none":
+				c.SMTPTLS = v
+				return nil
+			}
+			return fmt.Errorf("want starttls, tls or none")
+		}},
 		{key: "SANDBOX_SPEED", def: "1", help: "sandbox parcel days per real minute", set: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f <= 0 || f > 1440 {
@@ -184,6 +277,29 @@ func options() []option {
 			return nil
 		}},
 	}
+}
+
+var (
+	twilioSID    = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	alphanumeric = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+)
+
+// canonicalE164 accepts a valid phone number written exactly in E.164, and
+// names the E.164 form when it was written otherwise: Twilio matches senders
+// by that exact string.
+func canonicalE164(v string) (string, error) {
+	const want = "want a phone number in E.164 such as +79123456789"
+	if !strings.HasPrefix(v, "+") {
+		return "", errors.New(want)
+	}
+	num, err := phonenumbers.Parse(v, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", errors.New(want)
+	}
+	if e164 := phonenumbers.Format(num, phonenumbers.E164); e164 != v {
+		return "", fmt.Errorf("want E.164 without spaces or punctuation: %s", e164)
+	}
+	return v, nil
 }
 
 func durationSetter(field func(*Config) *time.Duration) func(*Config, string) error {
@@ -276,6 +392,9 @@ func Load(lookup func(string) (string, bool), envFile string) (Config, error) {
 	if c.RussianPostLogin != "" && c.RussianPostPassword == "" {
 		return Config{}, &Error{Key: "RUSSIANPOST_PASSWORD", Reason: "required when RUSSIANPOST_LOGIN is set"}
 	}
+	if err := c.checkProviders(); err != nil {
+		return Config{}, err
+	}
 	if c.AppSecretKey == "" {
 		key, err := loadOrCreateSecret(filepath.Join(c.DataDir, "secret.key"))
 		if err != nil {
@@ -284,6 +403,63 @@ func Load(lookup func(string) (string, bool), envFile string) (Config, error) {
 		c.AppSecretKey = key
 	}
 	return c, nil
+}
+
+// checkProviders refuses a half-configured Twilio or SMTP: falling back to
+// the sandbox would silently drop every real message, and sending with a part
+// missing would fail every one.
+func (c *Config) checkProviders() error {
+	twilio := map[string]string{"TWILIO_ACCOUNT_SID": c.TwilioAccountSID,
+		"TWILIO_AUTH_TOKEN": c.TwilioAuthToken, "TWILIO_FROM": c.TwilioFrom}
+	if err := allOrNone(twilio, []string{"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"}); err != nil {
+		return err
+	}
+
+	if c.SMTPPort == 0 {
+		c.SMTPPort = map[string]int{"starttls": 587, "tls": 465, "none": 25}[c.SMTPTLS]
+	}
+	smtp := map[string]string{"SMTP_HOST": c.SMTPHost, "SMTP_FROM": c.SMTPFrom,
+		"SMTP_USERNAME": c.SMTPUsername, "SMTP_PASSWORD": c.SMTPPassword}
+	if err := allOrNone(smtp, []string{"SMTP_HOST", "SMTP_FROM"}); err != nil {
+		return err
+	}
+	if err := allOrNone(smtp, []string{"SMTP_USERNAME", "SMTP_PASSWORD"}); err != nil {
+		return err
+	}
+	if c.SMTPHost == "" && c.SMTPUsername != "" {
+		return &Error{Key: "SMTP_HOST", Reason: "required when SMTP_USERNAME is set"}
+	}
+	// go-mail refuses to send a password in clear text to anything but
+	// localhost, so every e-mail would fail.
+	if c.SMTPTLS == "none" && c.SMTPUsername != "" && !isLocalhost(c.SMTPHost) {
+		return &Error{Key: "SMTP_TLS", Reason: "none would send SMTP_PASSWORD in clear text; allowed only to localhost, use starttls or tls"}
+	}
+	return nil
+}
+
+// allOrNone returns an error naming the first key of group that is empty
+// while another is set.
+func allOrNone(vals map[string]string, group []string) error {
+	set := ""
+	for _, k := range group {
+		if vals[k] != "" {
+			set = k
+			break
+		}
+	}
+	if set == "" {
+		return nil
+	}
+	for _, k := range group {
+		if vals[k] == "" {
+			return &Error{Key: k, Reason: "required when " + set + " is set"}
+		}
+	}
+	return nil
+}
+
+func isLocalhost(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
 func redact(o option, v string) string {

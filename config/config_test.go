@@ -47,6 +47,7 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"negative duration", "POLL_INTERVAL", "-1s"},
 		{"zero limit", "RUSSIANPOST_DAILY_LIMIT", "0"},
 		{"speed too high", "SANDBOX_SPEED", "5000"},
+		{"bad twilio token", "TWILIO_AUTH_TOKEN", "secret token!"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,5 +110,117 @@ func TestEnvExampleListsEveryOption(t *testing.T) {
 	}
 	if string(got) != b.String() {
 		t.Fatal(".env.example is out of date: run UPDATE_ENV_EXAMPLE=1 go test ./config/")
+	}
+}
+
+// Settings of a complete Twilio and a complete SMTP provider; the provider
+// tests below take some away or spoil one.
+const (
+	testTwilioSID   = "AC0123456789abcdef0123456789abcdef"
+	testTwilioToken = "9f86d081884c7d659a2feaa0c55ad015"
+)
+
+func providerEnv(t *testing.T, overrides map[string]string) map[string]string {
+	env := map[string]string{
+		"DATA_DIR":           t.TempDir(),
+		"TWILIO_ACCOUNT_SID": testTwilioSID, "TWILIO_AUTH_TOKEN": testTwilioToken, "TWILIO_FROM": "+79123456789",
+		"SMTP_HOST": "smtp.example.ru", "SMTP_USERNAME": "mailer", "SMTP_PASSWORD": "hunter2", "SMTP_FROM": "noreply@example.ru",
+	}
+	for k, v := range overrides {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
+		env[k] = v
+	}
+	return env
+}
+
+func TestLoadProviders(t *testing.T) {
+	c, err := Load(lookup(providerEnv(t, nil)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TwilioSandbox() || c.SMTPSandbox() || c.TwilioFrom != "+79123456789" || c.TwilioAPIURL != "https://api.twilio.com" ||
+		c.SMTPPort != 587 || c.SMTPTLS != "starttls" || c.SMTPFromName != "parceltrack" || c.SMTPFrom != "noreply@example.ru" {
+		t.Fatalf("providers: %+v", c)
+	}
+	none, err := Load(lookup(map[string]string{"DATA_DIR": t.TempDir()}), "")
+	if err != nil || !none.TwilioSandbox() || !none.SMTPSandbox() {
+		t.Fatalf("no settings must mean both sandboxes: %v", err)
+	}
+
+	// The port follows the TLS mode unless it is set.
+	for tls, port := range map[string]int{"tls": 465, "none": 25, "starttls": 587} {
+		c, err := Load(lookup(providerEnv(t, map[string]string{"SMTP_TLS": tls, "SMTP_HOST": "localhost"})), "")
+		if err != nil || c.SMTPPort != port {
+			t.Fatalf("SMTP_TLS=%s: port %d, %v; want %d", tls, c.SMTPPort, err, port)
+		}
+	}
+	c, err = Load(lookup(providerEnv(t, map[string]string{"SMTP_TLS": "tls", "SMTP_PORT": "2465"})), "")
+	if err != nil || c.SMTPPort != 2465 {
+		t.Fatalf("explicit port: %d, %v", c.SMTPPort, err)
+	}
+
+	// Each provider on its own: real Twilio with the e-mail sandbox and back.
+	c, err = Load(lookup(providerEnv(t, map[string]string{"SMTP_HOST": "", "SMTP_USERNAME": "", "SMTP_PASSWORD": "", "SMTP_FROM": ""})), "")
+	if err != nil || c.TwilioSandbox() || !c.SMTPSandbox() {
+		t.Fatalf("twilio only: %v", err)
+	}
+	c, err = Load(lookup(providerEnv(t, map[string]string{"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_FROM": ""})), "")
+	if err != nil || !c.TwilioSandbox() || c.SMTPSandbox() {
+		t.Fatalf("smtp only: %v", err)
+	}
+	// A relay without authentication.
+	if _, err := Load(lookup(providerEnv(t, map[string]string{"SMTP_USERNAME": "", "SMTP_PASSWORD": ""})), ""); err != nil {
+		t.Fatalf("smtp without auth: %v", err)
+	}
+}
+
+func TestLoadRejectsBadOrHalfConfiguredProviders(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string // applied to a complete configuration; "" removes
+		key  string
+	}{
+		{"sid without token", map[string]string{"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"},
+		{"sid without sender", map[string]string{"TWILIO_FROM": ""}, "TWILIO_FROM"},
+		{"token without sid", map[string]string{"TWILIO_ACCOUNT_SID": ""}, "TWILIO_ACCOUNT_SID"},
+		{"sender alone", map[string]string{"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""}, "TWILIO_ACCOUNT_SID"},
+		{"sid of another kind", map[string]string{"TWILIO_ACCOUNT_SID": "SK0123456789abcdef0123456789abcdef"}, "TWILIO_ACCOUNT_SID"},
+		{"short sid", map[string]string{"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_ACCOUNT_SID"},
+		{"token with symbols", map[string]string{"TWILIO_AUTH_TOKEN": "abc-def"}, "TWILIO_AUTH_TOKEN"},
+		{"sender without plus", map[string]string{"TWILIO_FROM": "79123456789"}, "TWILIO_FROM"},
+		{"sender with spaces", map[string]string{"TWILIO_FROM": "+7 912 345-67-89"}, "TWILIO_FROM"},
+		{"sender too short", map[string]string{"TWILIO_FROM": "+7912345678"}, "TWILIO_FROM"},
+		{"sender as a name", map[string]string{"TWILIO_FROM": "parceltrack"}, "TWILIO_FROM"},
+		{"api url without scheme", map[string]string{"TWILIO_API_URL": "api.twilio.com"}, "TWILIO_API_URL"},
+		{"host without sender", map[string]string{"SMTP_FROM": ""}, "SMTP_FROM"},
+		{"sender without host", map[string]string{"SMTP_HOST": "", "SMTP_USERNAME": "", "SMTP_PASSWORD": ""}, "SMTP_HOST"},
+		{"login without host", map[string]string{"SMTP_HOST": "", "SMTP_FROM": ""}, "SMTP_HOST"},
+		{"login without password", map[string]string{"SMTP_PASSWORD": ""}, "SMTP_PASSWORD"},
+		{"password without login", map[string]string{"SMTP_USERNAME": ""}, "SMTP_USERNAME"},
+		{"host with port", map[string]string{"SMTP_HOST": "smtp.example.ru:587"}, "SMTP_HOST"},
+		{"host as url", map[string]string{"SMTP_HOST": "smtp://smtp.example.ru"}, "SMTP_HOST"},
+		{"port out of range", map[string]string{"SMTP_PORT": "70000"}, "SMTP_PORT"},
+		{"port not a number", map[string]string{"SMTP_PORT": "smtp"}, "SMTP_PORT"},
+		{"sender not an address", map[string]string{"SMTP_FROM": "noreply"}, "SMTP_FROM"},
+		{"sender with a name", map[string]string{"SMTP_FROM": "Shop <noreply@example.ru>"}, "SMTP_FROM"},
+		{"unknown tls mode", map[string]string{"SMTP_TLS": "ssl"}, "SMTP_TLS"},
+		{"password in clear to a remote host", map[string]string{"SMTP_TLS": "none"}, "SMTP_TLS"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(lookup(providerEnv(t, tc.env)), "")
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Key != tc.key {
+				t.Fatalf("got %v, want an error naming %s", err, tc.key)
+			}
+			for _, secret := range []string{testTwilioToken, "hunter2"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Fatalf("%q shows a secret", err)
+				}
+			}
+		})
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"parceltrack/billing"
@@ -50,8 +53,8 @@ type services struct {
 	insales       *insales.App
 	shopSandbox   *insalessandbox.Server
 	// Messages: the SMS and e-mail channels, the setup wizard, and the
-	// sandbox Twilio and SMTP stand-ins they talk to (no provider settings
-	// exist yet, so the stand-ins are always used). Nil without a web server.
+	// sandbox Twilio and SMTP stand-ins they talk to when that provider is
+	// not configured (nil when it is). Nil without a web server.
 	sms             notify.Channel
 	email           notify.Channel
 	onboarding      *onboarding.Service
@@ -167,40 +170,23 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 }
 
 // buildOnboarding wires the SMS and e-mail channels and the setup wizard.
-// There are no provider settings yet, so the channels talk to the sandbox
-// stand-ins this process serves: the Twilio one under /sandbox/twilio (its
-// delivery callbacks come back to /notify/twilio/status) and an SMTP sink on
-// a loopback port, both recording into the sandbox outbox. A process without
-// a web server (worker) needs none of it.
+// Each provider is independent: with its settings configured the channel
+// talks to the real Twilio or SMTP server, otherwise to a stand-in this
+// process serves — the Twilio one under /sandbox/twilio, the SMTP sink on a
+// loopback port, both recording into the sandbox outbox. A process without a
+// web server (worker) needs none of it.
 func (s *services) buildOnboarding(ctx context.Context, selfURL string, client *insales.Client, sealer *insales.Sealer) error {
 	if selfURL == "" {
 		return nil
 	}
-	sidBytes, tokenBytes := make([]byte, 16), make([]byte, 16)
-	if _, err := rand.Read(sidBytes); err != nil {
+	if err := s.buildSMS(selfURL); err != nil {
 		return err
 	}
-	if _, err := rand.Read(tokenBytes); err != nil {
+	if err := s.buildEmail(ctx); err != nil {
 		return err
 	}
-	sid, token := "AC"+hex.EncodeToString(sidBytes), hex.EncodeToString(tokenBytes)
-	s.twilioToken = token
-	s.twilioStatusURL = selfURL + "/notify/twilio/status"
-	outboxStore := s.e.db.SandboxOutbox()
-	s.twilioSandbox = twiliosandbox.New(twiliosandbox.Config{AccountSID: sid, AuthToken: token, Recorder: outboxStore,
-		StatusCallbacks: true, CallbackDelay: 2 * time.Second, Logger: s.e.log})
+	s.logProviders()
 	var err error
-	if s.sms, err = notify.NewSMS(notify.TwilioConfig{AccountSID: sid, AuthToken: token, From: "parceltrack",
-		BaseURL: selfURL + "/sandbox/twilio"}); err != nil {
-		return fmt.Errorf("sms channel: %w", err)
-	}
-	if s.smtpSink, err = smtpsink.Start(ctx, "127.0.0.1:0", outboxStore); err != nil {
-		return fmt.Errorf("sandbox smtp sink: %w", err)
-	}
-	if s.email, err = notify.NewEmail(notify.SMTPConfig{Host: s.smtpSink.Host(), Port: s.smtpSink.Port(),
-		From: "noreply@parceltrack.local", FromName: "parceltrack", TLS: notify.SMTPTLSNone}); err != nil {
-		return fmt.Errorf("e-mail channel: %w", err)
-	}
 	s.onboarding, err = onboarding.New(onboarding.Options{
 		Shops: s.e.db.OnboardingShops(), Codes: s.e.db.Verifications(), SMS: s.sms, Email: s.email,
 		Secret: s.e.cfg.AppSecretKey, StatusCallback: s.twilioStatusURL,
@@ -208,6 +194,99 @@ func (s *services) buildOnboarding(ctx context.Context, selfURL string, client *
 		Prices: s.prices, Logger: s.e.log,
 	})
 	return err
+}
+
+// buildSMS wires the Twilio SMS channel. Twilio signs its delivery reports
+// with the account's auth token and the exact callback URL, so the status
+// handler is given both (s.twilioToken, s.twilioStatusURL): the real Twilio
+// calls the public BASE_URL, the stand-in calls this process over loopback.
+func (s *services) buildSMS(selfURL string) error {
+	cfg := s.e.cfg
+	tc := notify.TwilioConfig{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
+		From: cfg.TwilioFrom, BaseURL: cfg.TwilioAPIURL}
+	s.twilioStatusURL = cfg.BaseURL + "/notify/twilio/status"
+	if cfg.TwilioSandbox() {
+		// Fresh credentials per start: the stand-in accepts only this
+		// process, like an account only its owner can use.
+		sidBytes, tokenBytes := make([]byte, 16), make([]byte, 16)
+		if _, err := rand.Read(sidBytes); err != nil {
+			return err
+		}
+		if _, err := rand.Read(tokenBytes); err != nil {
+			return err
+		}
+		tc.AccountSID, tc.AuthToken = "AC"+hex.EncodeToString(sidBytes), hex.EncodeToString(tokenBytes)
+		tc.From, tc.BaseURL = "parceltrack", selfURL+"/sandbox/twilio"
+		s.twilioStatusURL = selfURL + "/notify/twilio/status"
+		s.twilioSandbox = twiliosandbox.New(twiliosandbox.Config{AccountSID: tc.AccountSID, AuthToken: tc.AuthToken,
+			Recorder: s.e.db.SandboxOutbox(), StatusCallbacks: true, CallbackDelay: 2 * time.Second, Logger: s.e.log})
+	}
+	s.twilioToken = tc.AuthToken
+	var err error
+	if s.sms, err = notify.NewSMS(tc); err != nil {
+		return fmt.Errorf("sms channel: %w", err)
+	}
+	return nil
+}
+
+// buildEmail wires the SMTP e-mail channel.
+func (s *services) buildEmail(ctx context.Context) error {
+	cfg := s.e.cfg
+	sc := notify.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
+		Password: cfg.SMTPPassword, From: cfg.SMTPFrom, FromName: cfg.SMTPFromName, TLS: notify.SMTPTLSMode(cfg.SMTPTLS)}
+	if cfg.SMTPSandbox() {
+		var err error
+		if s.smtpSink, err = smtpsink.Start(ctx, "127.0.0.1:0", s.e.db.SandboxOutbox()); err != nil {
+			return fmt.Errorf("sandbox smtp sink: %w", err)
+		}
+		sc = notify.SMTPConfig{Host: s.smtpSink.Host(), Port: s.smtpSink.Port(),
+			From: "noreply@parceltrack.local", FromName: cfg.SMTPFromName, TLS: notify.SMTPTLSNone}
+	}
+	var err error
+	if s.email, err = notify.NewEmail(sc); err != nil {
+		return fmt.Errorf("e-mail channel: %w", err)
+	}
+	return nil
+}
+
+// logProviders says at start-up where messages go, without secrets: a
+// forgotten variable otherwise shows only as messages that never arrive.
+func (s *services) logProviders() {
+	cfg := s.e.cfg
+	var attrs []any
+	if cfg.TwilioSandbox() {
+		attrs = append(attrs, slog.String("sms", "sandbox"))
+	} else {
+		attrs = append(attrs, slog.String("sms", "twilio"), slog.String("twilio_api", cfg.TwilioAPIURL),
+			slog.String("twilio_from", notify.MaskPhone(cfg.TwilioFrom)))
+	}
+	if cfg.SMTPSandbox() {
+		attrs = append(attrs, slog.String("email", "sandbox"))
+	} else {
+		attrs = append(attrs, slog.String("email", "smtp"),
+			slog.String("smtp_addr", net.JoinHostPort(cfg.SMTPHost, strconv.Itoa(cfg.SMTPPort))),
+			slog.String("smtp_tls", cfg.SMTPTLS), slog.Bool("smtp_auth", cfg.SMTPUsername != ""),
+			slog.String("smtp_from", cfg.SMTPFrom))
+	}
+	s.e.log.Info("message providers", attrs...)
+	if !cfg.TwilioSandbox() && isLocalURL(cfg.BaseURL) {
+		s.e.log.Warn("Twilio cannot reach BASE_URL: delivery reports will not arrive", slog.String("base_url", cfg.BaseURL))
+	}
+}
+
+// isLocalURL reports whether u points at this machine (localhost or a
+// loopback address), which no outside provider can call.
+func isLocalURL(u string) bool {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	host := parsed.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // seed fills a fresh sandbox database with the demo shop's parcels.

@@ -47,6 +47,9 @@ func newWebServer(e *env, svc *services) (*webServer, error) {
 	}
 	if svc.twilioSandbox != nil {
 		deps.SandboxHandlers["/sandbox/twilio"] = svc.twilioSandbox
+	}
+	// The outbox shows what either stand-in received.
+	if svc.twilioSandbox != nil || svc.smtpSink != nil {
 		deps.Outbox = e.db.SandboxOutbox()
 	}
 	app, err := handlers.New(deps)
