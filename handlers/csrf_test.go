@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // scrapeCSRF loads the protected form page and returns its token (from the
@@ -73,6 +75,32 @@ func TestCSRF(t *testing.T) {
 	// Routes outside csrfProtect (webhooks, API) take POSTs without a token.
 	if r := a.do(t, formRequest("/test/webhook", url.Values{"x": {"1"}}, "")); r.StatusCode != 200 || r.body != "accepted" {
 		t.Errorf("unprotected POST = %d %q", r.StatusCode, r.body)
+	}
+}
+
+// TestCSRFAcrossWebProcesses: behind a balancer, a form served by one web
+// process is posted to another. Tokens in the database make that work; in
+// process memory they cannot.
+func TestCSRFAcrossWebProcesses(t *testing.T) {
+	t.Parallel()
+	db := testDB.DB(t)
+	tests := []struct {
+		name       string
+		storage    fiber.Storage
+		wantStatus int
+	}{
+		{"tokens in the database", db.CSRFTokens(), 303},
+		{"tokens in process memory", nil, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			served := newTestApp(t, Deps{CSRFStorage: tt.storage})
+			posted := newTestApp(t, Deps{CSRFStorage: tt.storage})
+			token, cookie := scrapeCSRF(t, served)
+			if r := posted.do(t, formRequest("/test/form", url.Values{"_csrf": {token}}, cookie)); r.StatusCode != tt.wantStatus {
+				t.Fatalf("form served by one process, posted to another: %d, want %d", r.StatusCode, tt.wantStatus)
+			}
+		})
 	}
 }
 

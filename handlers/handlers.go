@@ -49,9 +49,9 @@ type Deps struct {
 	SandboxHandlers map[string]http.Handler
 	// Demo is the sandbox demo shop behind /sandbox/; nil outside sandbox mode.
 	Demo SandboxDemo
-	// CSRFStorage keeps CSRF tokens. Nil means process memory, which is right
-	// for one web process; several web processes behind a balancer need a
-	// shared store (e.g. one backed by the database).
+	// CSRFStorage keeps CSRF tokens (the service uses the database, so
+	// several web processes behind a balancer accept each other's forms).
+	// Nil means process memory, for tests.
 	CSRFStorage fiber.Storage
 	// InSales is the InSales app behind /insales/... and /app
 	// (*insales.App); nil leaves those routes out. It needs Sessions.

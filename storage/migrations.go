@@ -32,7 +32,7 @@ func collections() []string {
 		colSandboxInsalesShop, colSandboxInsalesCounters, colSandboxInsalesOrders,
 		colSandboxInsalesFields, colSandboxInsalesWebhooks, colSandboxInsalesWidgets,
 		colSandboxInsalesStatuses, colTickets, colAPIUsers, colEventsSeen, colMessageStatus,
-		colSandboxOutbox, colSessions, colVerifications,
+		colSandboxOutbox, colSessions, colVerifications, colCSRFTokens,
 	}
 }
 
@@ -86,6 +86,10 @@ func Migrations() []Migration {
 		{ID: "0005_tickets", Indexes: []IndexSpec{
 			// The batch poller's next ticket to collect (Tickets.ClaimDue).
 			{Collection: colTickets, Name: "next_try", Keys: bson.D{{Key: "next_try_at", Value: 1}}},
+		}},
+		{ID: "0006_csrf_tokens", Indexes: []IndexSpec{
+			// The sweep of expired tokens.
+			{Collection: colCSRFTokens, Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 		}},
 	}
 }

@@ -337,6 +337,9 @@ func (s *services) jobs() []workers.Job {
 			if _, err := s.e.db.Verifications().Sweep(ctx, now); err != nil {
 				return err
 			}
+			if _, err := s.e.db.CSRFTokens().Sweep(ctx, now); err != nil {
+				return err
+			}
 			_, err := s.e.db.EventsSeen().Sweep(ctx, now.Add(-14*24*time.Hour))
 			return err
 		}},

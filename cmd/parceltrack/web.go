@@ -27,6 +27,8 @@ func newWebServer(e *env, svc *services) (*webServer, error) {
 		Metrics:  e.metrics,
 		InSales:  svc.insales,
 		Sessions: e.db.Sessions(),
+		// In the database, so any web process accepts a form another served.
+		CSRFStorage: e.db.CSRFTokens(),
 	}
 	deps.SandboxHandlers = map[string]http.Handler{}
 	if svc.rpSandbox != nil {
