@@ -33,6 +33,8 @@ type Config struct {
 	LogFormat       string
 	ShutdownTimeout time.Duration
 	WorkerID        string
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string
 
 	RussianPostLogin      string
 	RussianPostPassword   string
@@ -138,6 +140,13 @@ func options() []option {
 				return fmt.Errorf("want at least 32 characters")
 			}
 			c.AppSecretKey = v
+			return nil
+		}},
+		{key: "METRICS_TOKEN", def: "", secret: true, help: "bearer token GET /metrics requires (at least 16 characters); empty leaves /metrics open, so keep it off the public network", set: func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return fmt.Errorf("want at least 16 characters")
+			}
+			c.MetricsToken = v
 			return nil
 		}},
 		{key: "LOG_LEVEL", def: "info", help: "debug, info, warn or error", set: func(c *Config, v string) error {

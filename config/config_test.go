@@ -48,6 +48,7 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"zero limit", "RUSSIANPOST_DAILY_LIMIT", "0"},
 		{"speed too high", "SANDBOX_SPEED", "5000"},
 		{"bad twilio token", "TWILIO_AUTH_TOKEN", "secret token!"},
+		{"short metrics token", "METRICS_TOKEN", "letmein"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,6 +39,8 @@ type Deps struct {
 	// Ready reports whether the app can serve (the database answers); it backs
 	// GET /readyz and gets a context with a 2 s deadline. Nil means always ready.
 	Ready func(ctx context.Context) error
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string
 	// Metrics is the process registry: the HTTP metrics are registered on it
 	// and GET /metrics serves everything it holds. Nil means a private registry.
 	Metrics *prometheus.Registry
@@ -88,6 +90,7 @@ type server struct {
 	secureCookies   bool
 	ready           func(ctx context.Context) error
 	metrics         *httpMetrics
+	metricsToken    string
 	gatherer        prometheus.Gatherer
 	csrfProtect     fiber.Handler
 	sandboxHandlers map[string]http.Handler
@@ -117,6 +120,7 @@ func build(d Deps, o options) (*fiber.App, error) {
 		ready:           d.Ready,
 		sandboxHandlers: d.SandboxHandlers,
 		demo:            d.Demo,
+		metricsToken:    d.MetricsToken,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

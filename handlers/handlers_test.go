@@ -211,6 +211,40 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+func TestMetricsToken(t *testing.T) {
+	const token = "0123456789abcdef-metrics"
+	tests := []struct {
+		name, configured, header string
+		want                     int
+	}{
+		{"open without a token configured", "", "", 200},
+		{"no credentials", token, "", 401},
+		{"wrong token", token, "Bearer 0123456789abcdef-metricz", 401},
+		{"basic instead of bearer", token, "Basic " + token, 401},
+		{"the token", token, "Bearer " + token, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t, Deps{MetricsToken: tt.configured})
+			a.get(t, "/") // something to count
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			r := a.do(t, req)
+			if r.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", r.StatusCode, tt.want)
+			}
+			if tt.want == 200 && !strings.Contains(r.body, "http_requests_total") {
+				t.Fatalf("no metrics served:\n%s", r.body)
+			}
+			if tt.want == 401 && (strings.Contains(r.body, "http_requests_total") || r.Header.Get("WWW-Authenticate") == "") {
+				t.Fatalf("refusal leaks metrics or lacks WWW-Authenticate: %q", r.body)
+			}
+		})
+	}
+}
+
 func TestHomePage(t *testing.T) {
 	a := newTestApp(t, Deps{})
 	tests := []struct {

@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -43,6 +46,20 @@ func (m *httpMetrics) observe(method, route string, status int, elapsed time.Dur
 }
 
 // metricsHandler serves the Prometheus exposition of the process registry.
+// metricsAuth asks for Deps.MetricsToken as a bearer token (Prometheus'
+// authorization setting) when one is configured.
+func (s *server) metricsAuth(c *fiber.Ctx) error {
+	if s.metricsToken == "" {
+		return c.Next()
+	}
+	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.metricsToken)) != 1 {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+		return c.Status(fiber.StatusUnauthorized).SendString("unauthorized: /metrics needs the METRICS_TOKEN bearer token")
+	}
+	return c.Next()
+}
+
 func (s *server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{
 		// A broken collector should not hide the others.

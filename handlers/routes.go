@@ -29,7 +29,7 @@ func (s *server) routes(app *fiber.App) {
 	// Probes and metrics.
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", adaptor.HTTPHandler(s.metricsHandler()))
+	app.Get("/metrics", s.metricsAuth, adaptor.HTTPHandler(s.metricsHandler()))
 
 	// Fingerprinted static files.
 	app.Get(static.Prefix+"*", s.assets.Handler())

@@ -20,13 +20,14 @@ type webServer struct {
 
 func newWebServer(e *env, svc *services) (*webServer, error) {
 	deps := handlers.Deps{
-		Logger:   e.log,
-		BaseURL:  e.cfg.BaseURL,
-		Sandbox:  e.cfg.Sandbox(),
-		Ready:    e.db.Ping,
-		Metrics:  e.metrics,
-		InSales:  svc.insales,
-		Sessions: e.db.Sessions(),
+		Logger:       e.log,
+		BaseURL:      e.cfg.BaseURL,
+		Sandbox:      e.cfg.Sandbox(),
+		Ready:        e.db.Ping,
+		Metrics:      e.metrics,
+		MetricsToken: e.cfg.MetricsToken,
+		InSales:      svc.insales,
+		Sessions:     e.db.Sessions(),
 		// In the database, so any web process accepts a form another served.
 		CSRFStorage: e.db.CSRFTokens(),
 	}
