@@ -32,10 +32,25 @@ const (
 // SandboxInsales is the MongoDB store of the sandbox InSales shop; it
 // implements insalessandbox.Store. Its errors match both this package's
 // sentinels and insalessandbox.ErrNotFound / ErrConflict.
-type SandboxInsales struct{ db *DB }
+type SandboxInsales struct {
+	db *DB
+
+	fields   sbTable[insalessandbox.Field]
+	webhooks sbTable[insalessandbox.Webhook]
+	widgets  sbTable[insalessandbox.Widget]
+	statuses sbTable[insalessandbox.CustomStatus]
+}
 
 // SandboxInsales returns the sandbox shop's store.
-func (d *DB) SandboxInsales() *SandboxInsales { return &SandboxInsales{db: d} }
+func (d *DB) SandboxInsales() *SandboxInsales {
+	col := d.db.Collection
+	return &SandboxInsales{db: d,
+		fields:   sbTable[insalessandbox.Field]{col(colSandboxInsalesFields), "field", "fields"},
+		webhooks: sbTable[insalessandbox.Webhook]{col(colSandboxInsalesWebhooks), "webhook", "webhooks"},
+		widgets:  sbTable[insalessandbox.Widget]{col(colSandboxInsalesWidgets), "widget", "widgets"},
+		statuses: sbTable[insalessandbox.CustomStatus]{col(colSandboxInsalesStatuses), "status", "statuses"},
+	}
+}
 
 var _ insalessandbox.Store = (*SandboxInsales)(nil)
 
@@ -161,62 +176,95 @@ func (s *SandboxInsales) CountOrders(ctx context.Context) (int, error) {
 
 // ListFields implements insalessandbox.Store.
 func (s *SandboxInsales) ListFields(ctx context.Context) ([]insalessandbox.Field, error) {
-	return sbList[insalessandbox.Field](ctx, s.col(colSandboxInsalesFields), "list fields")
+	return s.fields.list(ctx)
 }
 
 // PutField implements insalessandbox.Store.
 func (s *SandboxInsales) PutField(ctx context.Context, f insalessandbox.Field) error {
-	return sbPut(ctx, s.col(colSandboxInsalesFields), sbID(f.ID), f, "put field")
+	return s.fields.put(ctx, f.ID, f)
 }
 
 // DeleteField implements insalessandbox.Store.
 func (s *SandboxInsales) DeleteField(ctx context.Context, id int64) error {
-	return s.delete(ctx, colSandboxInsalesFields, id, "delete field")
+	return s.fields.delete(ctx, id)
 }
 
 // ListWebhooks implements insalessandbox.Store.
 func (s *SandboxInsales) ListWebhooks(ctx context.Context) ([]insalessandbox.Webhook, error) {
-	return sbList[insalessandbox.Webhook](ctx, s.col(colSandboxInsalesWebhooks), "list webhooks")
+	return s.webhooks.list(ctx)
 }
 
 // PutWebhook implements insalessandbox.Store.
 func (s *SandboxInsales) PutWebhook(ctx context.Context, w insalessandbox.Webhook) error {
-	return sbPut(ctx, s.col(colSandboxInsalesWebhooks), sbID(w.ID), w, "put webhook")
+	return s.webhooks.put(ctx, w.ID, w)
 }
 
 // DeleteWebhook implements insalessandbox.Store.
 func (s *SandboxInsales) DeleteWebhook(ctx context.Context, id int64) error {
-	return s.delete(ctx, colSandboxInsalesWebhooks, id, "delete webhook")
+	return s.webhooks.delete(ctx, id)
 }
 
 // ListWidgets implements insalessandbox.Store.
 func (s *SandboxInsales) ListWidgets(ctx context.Context) ([]insalessandbox.Widget, error) {
-	return sbList[insalessandbox.Widget](ctx, s.col(colSandboxInsalesWidgets), "list widgets")
+	return s.widgets.list(ctx)
 }
 
 // PutWidget implements insalessandbox.Store.
 func (s *SandboxInsales) PutWidget(ctx context.Context, w insalessandbox.Widget) error {
-	return sbPut(ctx, s.col(colSandboxInsalesWidgets), sbID(w.ID), w, "put widget")
+	return s.widgets.put(ctx, w.ID, w)
 }
 
 // DeleteWidget implements insalessandbox.Store.
 func (s *SandboxInsales) DeleteWidget(ctx context.Context, id int64) error {
-	return s.delete(ctx, colSandboxInsalesWidgets, id, "delete widget")
+	return s.widgets.delete(ctx, id)
 }
 
 // ListStatuses implements insalessandbox.Store.
 func (s *SandboxInsales) ListStatuses(ctx context.Context) ([]insalessandbox.CustomStatus, error) {
-	return sbList[insalessandbox.CustomStatus](ctx, s.col(colSandboxInsalesStatuses), "list statuses")
+	return s.statuses.list(ctx)
 }
 
 // PutStatus implements insalessandbox.Store.
 func (s *SandboxInsales) PutStatus(ctx context.Context, st insalessandbox.CustomStatus) error {
-	return sbPut(ctx, s.col(colSandboxInsalesStatuses), sbID(st.ID), st, "put status")
+	return s.statuses.put(ctx, st.ID, st)
 }
 
 // DeleteStatus implements insalessandbox.Store.
 func (s *SandboxInsales) DeleteStatus(ctx context.Context, id int64) error {
-	return s.delete(ctx, colSandboxInsalesStatuses, id, "delete status")
+	return s.statuses.delete(ctx, id)
+}
+
+// sbTable is one of the shop's small collections: each record under its id
+// as a string _id, read whole in id order. one and many name a record and
+// the collection in errors ("put field 7", "list fields").
+type sbTable[T any] struct {
+	col       *mongo.Collection
+	one, many string
+}
+
+func (t sbTable[T]) list(ctx context.Context) ([]T, error) {
+	out, err := sbFind[T](ctx, t.col, bson.D{}, options.Find().SetSort(bson.D{{Key: "id", Value: 1}}))
+	if err != nil {
+		return nil, sbErr("list "+t.many, err)
+	}
+	return out, nil
+}
+
+func (t sbTable[T]) put(ctx context.Context, id int64, v T) error {
+	return sbPut(ctx, t.col, sbID(id), v, "put "+t.one)
+}
+
+// delete removes one record by _id; ErrNotFound when there is none.
+func (t sbTable[T]) delete(ctx context.Context, id int64) error {
+	op := "delete " + t.one + " " + sbID(id)
+	res, err := t.col.DeleteOne(ctx, bson.D{{Key: "_id", Value: sbID(id)}})
+	if err != nil {
+		return sbErr(op, err)
+	}
+	if res.DeletedCount == 0 {
+		return sbErr(op, mongo.ErrNoDocuments)
+	}
+	return nil
 }
 
 // sbPut inserts or replaces the document with _id id.
@@ -224,26 +272,6 @@ func sbPut[T any](ctx context.Context, col *mongo.Collection, id string, v T, op
 	_, err := col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, sbDoc[T]{ID: id, V: v},
 		options.Replace().SetUpsert(true))
 	return sbErr(op+" "+id, err)
-}
-
-func (s *SandboxInsales) delete(ctx context.Context, col string, id int64, op string) error {
-	res, err := s.col(col).DeleteOne(ctx, bson.D{{Key: "_id", Value: sbID(id)}})
-	if err != nil {
-		return sbErr(op+" "+sbID(id), err)
-	}
-	if res.DeletedCount == 0 {
-		return sbErr(op+" "+sbID(id), mongo.ErrNoDocuments)
-	}
-	return nil
-}
-
-// sbList reads a whole small collection in id order.
-func sbList[T any](ctx context.Context, col *mongo.Collection, op string) ([]T, error) {
-	out, err := sbFind[T](ctx, col, bson.D{}, options.Find().SetSort(bson.D{{Key: "id", Value: 1}}))
-	if err != nil {
-		return nil, sbErr(op, err)
-	}
-	return out, nil
 }
 
 func sbFind[T any](ctx context.Context, col *mongo.Collection, filter bson.D, opts *options.FindOptions) ([]T, error) {

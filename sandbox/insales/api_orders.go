@@ -78,11 +78,7 @@ func (s *Server) apiListOrders(w http.ResponseWriter, r *http.Request, _ string)
 		s.internalError(w, r, err)
 		return
 	}
-	out := make([]orderJSON, 0, len(orders))
-	for _, o := range orders {
-		out = append(out, orderWire(o, s.cfg.InsalesID))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, wireAll(orders, func(o Order) orderJSON { return orderWire(o, s.cfg.InsalesID) }))
 }
 
 func (s *Server) apiCountOrders(w http.ResponseWriter, r *http.Request, _ string) {
@@ -129,9 +125,8 @@ func (s *Server) apiUpdateOrder(w http.ResponseWriter, r *http.Request, arg stri
 		s.notFoundHTML(w)
 		return
 	}
-	var in orderInput
-	if err := decodeWrapped(r, "order", &in); err != nil {
-		writeBadBody(w, "order")
+	in, ok := decodeInput[orderInput](w, r, "order")
+	if !ok {
 		return
 	}
 	ch := orderChange{customStatus: in.CustomStatusPermalink, fulfillment: in.FulfillmentStatus}

@@ -2,12 +2,11 @@ package insalessandbox
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"parceltrack/insales"
 )
@@ -42,6 +41,14 @@ var statusColors = []string{
 
 // --- fields ---
 
+// fieldsAPI is the shop's additional fields as the API serves them.
+func (s *Server) fieldsAPI() collection[Field, fieldJSON] {
+	return collection[Field, fieldJSON]{srv: s, key: "field", seq: SeqFields, base: idBaseFields,
+		list: s.store.ListFields, put: s.store.PutField, del: s.store.DeleteField, wire: fieldWire,
+		id:    func(f *Field) *int64 { return &f.ID },
+		times: func(f *Field) (*time.Time, *time.Time) { return &f.CreatedAt, &f.UpdatedAt }}
+}
+
 // fieldInput is the body of a field create or update.
 type fieldInput struct {
 	Title            *string  `json:"title"`
@@ -57,7 +64,9 @@ type fieldInput struct {
 	HideInBackoffice *bool    `json:"hide_in_backoffice"`
 }
 
-func (in fieldInput) apply(f *Field) {
+// apply sets what the input carries on f and validates the result against
+// the shop's other fields.
+func (in fieldInput) apply(f *Field, fields []Field) validation {
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = strings.TrimSpace(*src)
@@ -82,6 +91,7 @@ func (in fieldInput) apply(f *Field) {
 			*b.dst = *b.src
 		}
 	}
+	return validateField(*f, fields)
 }
 
 func validateField(f Field, others []Field) validation {
@@ -103,45 +113,18 @@ func validateField(f Field, others []Field) validation {
 			}
 		}
 	}
-	if len(bad) == 0 {
-		return nil
-	}
 	return bad
 }
 
-func (s *Server) apiListFields(w http.ResponseWriter, r *http.Request, _ string) {
-	writeList(s, w, r, s.store.ListFields, fieldWire)
-}
-
-func (s *Server) apiGetField(w http.ResponseWriter, r *http.Request, arg string) {
-	if f, ok := findByID(s, w, r, arg, s.store.ListFields, func(f Field) int64 { return f.ID }); ok {
-		writeJSON(w, http.StatusOK, fieldWire(f))
+// newField makes a text field by default, titled in the office as for the
+// buyer unless told otherwise, last among the fields of its destiny.
+func newField(in fieldInput, fields []Field) (Field, validation) {
+	f := Field{Type: "Field::TextField", Active: true}
+	if bad := in.apply(&f, fields); len(bad) > 0 {
+		return f, bad
 	}
-}
-
-func (s *Server) apiCreateField(w http.ResponseWriter, r *http.Request, _ string) {
-	var in fieldInput
-	if err := decodeWrapped(r, "field", &in); err != nil {
-		writeBadBody(w, "field")
-		return
-	}
-	ctx := r.Context()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fields, err := s.store.ListFields(ctx)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	now := s.now()
-	f := Field{Type: "Field::TextField", Active: true, CreatedAt: now, UpdatedAt: now}
-	in.apply(&f)
 	if f.OfficeTitle == "" {
 		f.OfficeTitle = f.Title
-	}
-	if bad := validateField(f, fields); bad != nil {
-		writeValidation(w, bad)
-		return
 	}
 	for _, o := range fields {
 		if o.Destiny == f.Destiny {
@@ -149,79 +132,35 @@ func (s *Server) apiCreateField(w http.ResponseWriter, r *http.Request, _ string
 		}
 	}
 	f.Position++
-	if !insertNew(s, w, r, SeqFields, idBaseFields, &f, func(f *Field, id int64) { f.ID = id }, s.store.PutField) {
-		return
-	}
-	if !s.cfg.NoDemoTracks && looksLikeTrackField(f) {
-		if err := s.fillDemoTracks(ctx, f); err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-	}
-	writeJSON(w, http.StatusCreated, fieldWire(f))
+	return f, nil
 }
 
-func (s *Server) apiUpdateField(w http.ResponseWriter, r *http.Request, arg string) {
-	var in fieldInput
-	if err := decodeWrapped(r, "field", &in); err != nil {
-		writeBadBody(w, "field")
-		return
+// fieldCreated fills the prepared demo track numbers into a new track field
+// (see the package comment).
+func (s *Server) fieldCreated(ctx context.Context, f Field) error {
+	if s.cfg.NoDemoTracks || !looksLikeTrackField(f) {
+		return nil
 	}
-	ctx := r.Context()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fields, err := s.store.ListFields(ctx)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	id, _ := parseID(arg)
-	i := slices.IndexFunc(fields, func(f Field) bool { return f.ID == id })
-	if i < 0 {
-		s.notFoundHTML(w)
-		return
-	}
-	f := fields[i]
-	in.apply(&f)
-	if bad := validateField(f, fields); bad != nil {
-		writeValidation(w, bad)
-		return
-	}
-	f.UpdatedAt = s.now()
-	if err := s.store.PutField(ctx, f); err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, fieldWire(f))
+	return s.fillDemoTracks(ctx, f)
 }
 
-func (s *Server) apiDeleteField(w http.ResponseWriter, r *http.Request, arg string) {
-	ctx := r.Context()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fields, err := s.store.ListFields(ctx)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+// keepSystemField refuses to delete the shop's system fields.
+func keepSystemField(f Field) string {
+	if f.SystemName != "" {
+		return "Системное поле нельзя удалить"
 	}
-	id, _ := parseID(arg)
-	i := slices.IndexFunc(fields, func(f Field) bool { return f.ID == id })
-	if i < 0 {
-		s.notFoundHTML(w)
-		return
-	}
-	if fields[i].SystemName != "" {
-		writeValidation(w, validation{"base": {"Системное поле нельзя удалить"}})
-		return
-	}
-	if err := s.store.DeleteField(ctx, id); err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	writeOK(w)
+	return ""
 }
 
 // --- webhooks ---
+
+// webhooksAPI is the app's webhook subscriptions as the API serves them.
+func (s *Server) webhooksAPI() collection[Webhook, webhookJSON] {
+	return collection[Webhook, webhookJSON]{srv: s, key: "webhook", seq: SeqWebhooks, base: idBaseWebhooks,
+		list: s.store.ListWebhooks, put: s.store.PutWebhook, del: s.store.DeleteWebhook, wire: webhookWire,
+		id:    func(h *Webhook) *int64 { return &h.ID },
+		times: func(h *Webhook) (*time.Time, *time.Time) { return &h.CreatedAt, &h.UpdatedAt }}
+}
 
 type webhookInput struct {
 	Address    string `json:"address"`
@@ -234,86 +173,44 @@ func validWebhookAddress(a string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-func (s *Server) apiListWebhooks(w http.ResponseWriter, r *http.Request, _ string) {
-	writeList(s, w, r, s.store.ListWebhooks, webhookWire)
-}
-
-func (s *Server) apiGetWebhook(w http.ResponseWriter, r *http.Request, arg string) {
-	if h, ok := findByID(s, w, r, arg, s.store.ListWebhooks, func(h Webhook) int64 { return h.ID }); ok {
-		writeJSON(w, http.StatusOK, webhookWire(h))
-	}
-}
-
-func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request, _ string) {
-	var in webhookInput
-	if err := decodeWrapped(r, "webhook", &in); err != nil {
-		writeBadBody(w, "webhook")
-		return
-	}
-	in.Address, in.Topic = strings.TrimSpace(in.Address), strings.TrimSpace(in.Topic)
-	if in.FormatType == "" {
-		in.FormatType = insales.FormatJSON
-	}
-	ctx := r.Context()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	hooks, err := s.store.ListWebhooks(ctx)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+// newWebhook makes a JSON subscription by default; one address takes each
+// topic once.
+func newWebhook(in webhookInput, hooks []Webhook) (Webhook, validation) {
+	h := Webhook{Address: strings.TrimSpace(in.Address), Topic: strings.TrimSpace(in.Topic), FormatType: in.FormatType}
+	if h.FormatType == "" {
+		h.FormatType = insales.FormatJSON
 	}
 	bad := validation{}
 	switch {
-	case in.Address == "":
+	case h.Address == "":
 		bad.add("address", msgBlank)
-	case !validWebhookAddress(in.Address):
+	case !validWebhookAddress(h.Address):
 		bad.add("address", msgBadURL)
 	}
 	switch {
-	case in.Topic == "":
+	case h.Topic == "":
 		bad.add("topic", msgBlank)
-	case !slices.Contains(webhookTopics, in.Topic):
+	case !slices.Contains(webhookTopics, h.Topic):
 		bad.add("topic", msgInvalid)
 	}
-	if in.FormatType != "json" && in.FormatType != "xml" {
+	if h.FormatType != "json" && h.FormatType != "xml" {
 		bad.add("format_type", msgInvalid)
 	}
-	if slices.ContainsFunc(hooks, func(h Webhook) bool { return h.Address == in.Address && h.Topic == in.Topic }) {
+	if slices.ContainsFunc(hooks, func(o Webhook) bool { return o.Address == h.Address && o.Topic == h.Topic }) {
 		bad.add("address", msgTaken)
 	}
-	if len(bad) > 0 {
-		writeValidation(w, bad)
-		return
-	}
-	now := s.now()
-	h := Webhook{Address: in.Address, Topic: in.Topic, FormatType: in.FormatType, CreatedAt: now, UpdatedAt: now}
-	if !insertNew(s, w, r, SeqWebhooks, idBaseWebhooks, &h, func(h *Webhook, id int64) { h.ID = id }, s.store.PutWebhook) {
-		return
-	}
-	writeJSON(w, http.StatusCreated, webhookWire(h))
-}
-
-func (s *Server) apiDeleteWebhook(w http.ResponseWriter, r *http.Request, arg string) {
-	id, _ := parseID(arg)
-	s.deleteByID(w, r, func() error { return s.store.DeleteWebhook(r.Context(), id) })
-}
-
-// deleteByID runs del and answers {"status":"ok"} or the 404 page.
-func (s *Server) deleteByID(w http.ResponseWriter, r *http.Request, del func() error) {
-	s.mu.Lock()
-	err := del()
-	s.mu.Unlock()
-	switch {
-	case errors.Is(err, ErrNotFound):
-		s.notFoundHTML(w)
-	case err != nil:
-		s.internalError(w, r, err)
-	default:
-		writeOK(w)
-	}
+	return h, bad
 }
 
 // --- application widgets ---
+
+// widgetsAPI is the app's widgets as the API serves them.
+func (s *Server) widgetsAPI() collection[Widget, widgetJSON] {
+	return collection[Widget, widgetJSON]{srv: s, key: "application_widget", seq: SeqWidgets, base: idBaseWidgets,
+		list: s.store.ListWidgets, put: s.store.PutWidget, del: s.store.DeleteWidget, wire: widgetWire,
+		id:    func(wd *Widget) *int64 { return &wd.ID },
+		times: func(wd *Widget) (*time.Time, *time.Time) { return &wd.CreatedAt, &wd.UpdatedAt }}
+}
 
 type widgetInput struct {
 	Code     *string  `json:"code"`
@@ -323,7 +220,9 @@ type widgetInput struct {
 
 const defaultWidgetHeight = 300
 
-func (in widgetInput) apply(wd *Widget) validation {
+// apply sets what the input carries on wd and validates the result; a
+// widget does not depend on the others.
+func (in widgetInput) apply(wd *Widget, _ []Widget) validation {
 	bad := validation{}
 	if in.Code != nil {
 		wd.Code = *in.Code
@@ -340,74 +239,27 @@ func (in widgetInput) apply(wd *Widget) validation {
 	if !slices.Contains(widgetPageTypes, wd.PageType) {
 		bad.add("page_type", msgInvalid)
 	}
-	if len(bad) == 0 {
-		return nil
-	}
 	return bad
 }
 
-func (s *Server) apiListWidgets(w http.ResponseWriter, r *http.Request, _ string) {
-	writeList(s, w, r, s.store.ListWidgets, widgetWire)
-}
-
-func (s *Server) findWidget(w http.ResponseWriter, r *http.Request, arg string) (Widget, bool) {
-	return findByID(s, w, r, arg, s.store.ListWidgets, func(wd Widget) int64 { return wd.ID })
-}
-
-func (s *Server) apiGetWidget(w http.ResponseWriter, r *http.Request, arg string) {
-	if wd, ok := s.findWidget(w, r, arg); ok {
-		writeJSON(w, http.StatusOK, widgetWire(wd))
-	}
-}
-
-func (s *Server) apiCreateWidget(w http.ResponseWriter, r *http.Request, _ string) {
-	var in widgetInput
-	if err := decodeWrapped(r, "application_widget", &in); err != nil {
-		writeBadBody(w, "application_widget")
-		return
-	}
-	now := s.now()
-	wd := Widget{Height: defaultWidgetHeight, PageType: insales.PageTypeOrder, CreatedAt: now, UpdatedAt: now}
-	if bad := in.apply(&wd); bad != nil {
-		writeValidation(w, bad)
-		return
-	}
-	if !insertNew(s, w, r, SeqWidgets, idBaseWidgets, &wd, func(wd *Widget, id int64) { wd.ID = id }, s.store.PutWidget) {
-		return
-	}
-	writeJSON(w, http.StatusCreated, widgetWire(wd))
-}
-
-func (s *Server) apiUpdateWidget(w http.ResponseWriter, r *http.Request, arg string) {
-	var in widgetInput
-	if err := decodeWrapped(r, "application_widget", &in); err != nil {
-		writeBadBody(w, "application_widget")
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	wd, ok := s.findWidget(w, r, arg)
-	if !ok {
-		return
-	}
-	if bad := in.apply(&wd); bad != nil {
-		writeValidation(w, bad)
-		return
-	}
-	wd.UpdatedAt = s.now()
-	if err := s.store.PutWidget(r.Context(), wd); err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, widgetWire(wd))
-}
-
-func (s *Server) apiDeleteWidget(w http.ResponseWriter, r *http.Request, arg string) {
-	id, _ := parseID(arg)
-	s.deleteByID(w, r, func() error { return s.store.DeleteWidget(r.Context(), id) })
+// newWidget makes a widget on the order page by default.
+func newWidget(in widgetInput, widgets []Widget) (Widget, validation) {
+	wd := Widget{Height: defaultWidgetHeight, PageType: insales.PageTypeOrder}
+	bad := in.apply(&wd, widgets)
+	return wd, bad
 }
 
 // --- custom statuses ---
+
+// statusesAPI is the shop's custom statuses as the API serves them; a
+// status is named by its permalink in member paths.
+func (s *Server) statusesAPI() collection[CustomStatus, statusJSON] {
+	return collection[CustomStatus, statusJSON]{srv: s, key: "custom_status", seq: SeqStatuses, base: idBaseStatuses,
+		list: s.store.ListStatuses, put: s.store.PutStatus, del: s.store.DeleteStatus, wire: statusWire,
+		id:        func(st *CustomStatus) *int64 { return &st.ID },
+		times:     func(st *CustomStatus) (*time.Time, *time.Time) { return &st.CreatedAt, &st.UpdatedAt },
+		permalink: func(st CustomStatus) string { return st.Permalink }}
+}
 
 type statusInput struct {
 	SystemStatus *string `json:"system_status"`
@@ -415,6 +267,8 @@ type statusInput struct {
 	Color        *string `json:"color"`
 }
 
+// apply sets what the input carries on st, the colour of the system
+// status' default when none is given, and validates the result.
 func (in statusInput) apply(st *CustomStatus, statuses []CustomStatus) validation {
 	if in.Title != nil {
 		st.Title = strings.TrimSpace(*in.Title)
@@ -445,107 +299,29 @@ func (in statusInput) apply(st *CustomStatus, statuses []CustomStatus) validatio
 	if !slices.ContainsFunc(statusColors, func(c string) bool { return strings.EqualFold(c, st.Color) }) {
 		bad.add("color", msgInvalid)
 	}
-	if len(bad) == 0 {
-		return nil
-	}
 	return bad
 }
 
-func (s *Server) apiListStatuses(w http.ResponseWriter, r *http.Request, _ string) {
-	writeList(s, w, r, s.store.ListStatuses, statusWire)
-}
-
-func (s *Server) findStatus(w http.ResponseWriter, r *http.Request, permalink string) (CustomStatus, []CustomStatus, bool) {
-	sts, err := s.store.ListStatuses(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return CustomStatus{}, nil, false
+// newStatus makes a status with a permalink of its own, last in order.
+func newStatus(in statusInput, statuses []CustomStatus) (CustomStatus, validation) {
+	var st CustomStatus
+	if bad := in.apply(&st, statuses); len(bad) > 0 {
+		return st, bad
 	}
-	i := slices.IndexFunc(sts, func(st CustomStatus) bool { return st.Permalink == permalink })
-	if i < 0 {
-		s.notFoundHTML(w)
-		return CustomStatus{}, nil, false
-	}
-	return sts[i], sts, true
-}
-
-func (s *Server) apiGetStatus(w http.ResponseWriter, r *http.Request, arg string) {
-	if st, _, ok := s.findStatus(w, r, arg); ok {
-		writeJSON(w, http.StatusOK, statusWire(st))
-	}
-}
-
-func (s *Server) apiCreateStatus(w http.ResponseWriter, r *http.Request, _ string) {
-	var in statusInput
-	if err := decodeWrapped(r, "custom_status", &in); err != nil {
-		writeBadBody(w, "custom_status")
-		return
-	}
-	ctx := r.Context()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sts, err := s.store.ListStatuses(ctx)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	now := s.now()
-	st := CustomStatus{CreatedAt: now, UpdatedAt: now}
-	if bad := in.apply(&st, sts); bad != nil {
-		writeValidation(w, bad)
-		return
-	}
-	st.Permalink = uniquePermalink(st.Title, sts)
-	for _, o := range sts {
+	st.Permalink = uniquePermalink(st.Title, statuses)
+	for _, o := range statuses {
 		st.Position = max(st.Position, o.Position)
 	}
 	st.Position++
-	if !insertNew(s, w, r, SeqStatuses, idBaseStatuses, &st, func(st *CustomStatus, id int64) { st.ID = id }, s.store.PutStatus) {
-		return
-	}
-	writeJSON(w, http.StatusCreated, statusWire(st))
+	return st, nil
 }
 
-func (s *Server) apiUpdateStatus(w http.ResponseWriter, r *http.Request, arg string) {
-	var in statusInput
-	if err := decodeWrapped(r, "custom_status", &in); err != nil {
-		writeBadBody(w, "custom_status")
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, sts, ok := s.findStatus(w, r, arg)
-	if !ok {
-		return
-	}
-	if bad := in.apply(&st, sts); bad != nil {
-		writeValidation(w, bad)
-		return
-	}
-	st.UpdatedAt = s.now()
-	if err := s.store.PutStatus(r.Context(), st); err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, statusWire(st))
-}
-
-func (s *Server) apiDeleteStatus(w http.ResponseWriter, r *http.Request, arg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, _, ok := s.findStatus(w, r, arg)
-	if !ok {
-		return
-	}
+// keepDefaultStatus refuses to delete a system status' default.
+func keepDefaultStatus(st CustomStatus) string {
 	if st.IsDefault {
-		writeValidation(w, validation{"base": {"Нельзя удалить статус по умолчанию"}})
-		return
+		return "Нельзя удалить статус по умолчанию"
 	}
-	if err := s.store.DeleteStatus(r.Context(), st.ID); err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	writeOK(w)
+	return ""
 }
 
 // uniquePermalink makes a permalink from title (transliterated, as InSales
@@ -589,53 +365,4 @@ func permalink(title string) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "-")
-}
-
-// writeList answers a list resource as InSales does: a bare JSON array of the
-// wire form of every record.
-func writeList[T, J any](s *Server, w http.ResponseWriter, r *http.Request, list func(context.Context) ([]T, error), wire func(T) J) {
-	items, err := list(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	out := make([]J, 0, len(items))
-	for _, it := range items {
-		out = append(out, wire(it))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// findByID finds the record whose id is arg, answering the 500 or the HTML
-// 404 InSales gives when it cannot; ok tells whether the caller goes on.
-func findByID[T any](s *Server, w http.ResponseWriter, r *http.Request, arg string, list func(context.Context) ([]T, error), idOf func(T) int64) (T, bool) {
-	var zero T
-	items, err := list(r.Context())
-	if err != nil {
-		s.internalError(w, r, err)
-		return zero, false
-	}
-	id, _ := parseID(arg)
-	i := slices.IndexFunc(items, func(it T) bool { return idOf(it) == id })
-	if i < 0 {
-		s.notFoundHTML(w)
-		return zero, false
-	}
-	return items[i], true
-}
-
-// insertNew gives a new record the next id of its kind and stores it. False
-// means it failed and the 500 has been sent.
-func insertNew[T any](s *Server, w http.ResponseWriter, r *http.Request, seq string, base int64, rec *T, setID func(*T, int64), put func(context.Context, T) error) bool {
-	n, err := s.store.NextID(r.Context(), seq)
-	if err != nil {
-		s.internalError(w, r, err)
-		return false
-	}
-	setID(rec, base+n)
-	if err := put(r.Context(), *rec); err != nil {
-		s.internalError(w, r, err)
-		return false
-	}
-	return true
 }

@@ -58,13 +58,13 @@ func parsePages() (map[string]*template.Template, error) {
 func (s *Server) pageRoutes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", s.pageHome)
-	m.HandleFunc("POST /install", s.pageInstall)
-	m.HandleFunc("POST /uninstall", s.pageUninstall)
+	m.HandleFunc("POST /install", s.sameSite(s.pageInstall))
+	m.HandleFunc("POST /uninstall", s.sameSite(s.pageUninstall))
 	m.HandleFunc("GET /app", s.pageApp)
 	m.HandleFunc("GET /orders", s.pageOrders)
-	m.HandleFunc("POST /orders", s.pageCreateOrder)
+	m.HandleFunc("POST /orders", s.sameSite(s.pageCreateOrder))
 	m.HandleFunc("GET /orders/{id}", s.pageOrder)
-	m.HandleFunc("POST /orders/{id}", s.pageSaveOrder)
+	m.HandleFunc("POST /orders/{id}", s.sameSite(s.pageSaveOrder))
 	m.HandleFunc("GET /orders/{id}/widgets/{wid}", s.pageWidget)
 	return m
 }
@@ -118,10 +118,42 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
 	s.errorPage(w, r, http.StatusInternalServerError, "Ошибка", "Не удалось выполнить действие; подробности в журнале.")
 }
 
-// crossSite refuses form posts another site's page made: the sandbox has no
+// pageFailed answers a page whose step failed with err: the 404 page when
+// what was asked for does not exist, else the error page. It tells whether
+// err was an error.
+func (s *Server) pageFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, ErrNotFound):
+		s.notFoundPage(w, r)
+	default:
+		s.failPage(w, r, err)
+	}
+	return true
+}
+
+// sameSite refuses form posts another site's page made: the sandbox has no
 // sessions, but a browser still says where a post came from.
-func crossSite(r *http.Request) bool {
-	return r.Header.Get("Sec-Fetch-Site") == "cross-site"
+func (s *Server) sameSite(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			s.errorPage(w, r, http.StatusForbidden, "Запрос отклонён", "Форма отправлена с другого сайта.")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// read returns what get returns and keeps its error in *err; once *err is
+// set it returns T's zero value without calling get. A page runs its store
+// reads in turn and checks the first error once.
+func read[T any](ctx context.Context, err *error, get func(context.Context) (T, error)) T {
+	var v T
+	if *err == nil {
+		v, *err = get(ctx)
+	}
+	return v
 }
 
 // --- home ---
@@ -143,35 +175,18 @@ type homeData struct {
 }
 
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	d := homeData{layout: s.layout("Главная", "home"), State: s.State(), AppID: s.cfg.App.ID, InsalesID: s.cfg.InsalesID,
 		APIBase: s.APIBase(), LoginLink: s.loginLink(), CanInstall: s.cfg.App.InstallURL != ""}
+	ctx := r.Context()
 	var err error
-	if d.Webhooks, err = s.store.ListWebhooks(ctx); err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	if d.Widgets, err = s.store.ListWidgets(ctx); err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	fields, err := s.store.ListFields(ctx)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	d.OrderFields = orderFields(fields)
-	sts, err := s.store.ListStatuses(ctx)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	d.Statuses = len(sts)
-	if d.OrderCount, err = s.store.CountOrders(ctx); err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	orders, err := s.store.ListOrders(ctx, OrderQuery{Offset: max(d.OrderCount-5, 0)})
+	d.Webhooks = read(ctx, &err, s.store.ListWebhooks)
+	d.Widgets = read(ctx, &err, s.store.ListWidgets)
+	d.OrderFields = orderFields(read(ctx, &err, s.store.ListFields))
+	d.Statuses = len(read(ctx, &err, s.store.ListStatuses))
+	d.OrderCount = read(ctx, &err, s.store.CountOrders)
+	orders := read(ctx, &err, func(ctx context.Context) ([]Order, error) {
+		return s.store.ListOrders(ctx, OrderQuery{Offset: max(d.OrderCount-5, 0)})
+	})
 	if err != nil {
 		s.failPage(w, r, err)
 		return
@@ -181,20 +196,12 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageInstall(w http.ResponseWriter, r *http.Request) {
-	if crossSite(r) {
-		s.errorPage(w, r, http.StatusForbidden, "Запрос отклонён", "Форма отправлена с другого сайта.")
-		return
-	}
 	// The outcome is shown on the home page as the notice.
 	_ = s.Install(r.Context())
 	http.Redirect(w, r, s.cfg.Prefix+"/", http.StatusSeeOther)
 }
 
 func (s *Server) pageUninstall(w http.ResponseWriter, r *http.Request) {
-	if crossSite(r) {
-		s.errorPage(w, r, http.StatusForbidden, "Запрос отклонён", "Форма отправлена с другого сайта.")
-		return
-	}
 	// The outcome is shown on the home page as the notice.
 	if err := s.Uninstall(r.Context()); err != nil {
 		s.log.InfoContext(r.Context(), "insales sandbox uninstall", slog.Any("error", err))
@@ -305,17 +312,13 @@ func demoTrackOptions() []demoTrackOption {
 
 func (s *Server) ordersPage(w http.ResponseWriter, r *http.Request, status int, form newOrderForm, errs []string) {
 	ctx := r.Context()
-	orders, err := s.store.ListOrders(ctx, OrderQuery{})
+	var err error
+	orders := read(ctx, &err, func(ctx context.Context) ([]Order, error) { return s.store.ListOrders(ctx, OrderQuery{}) })
+	of := orderFields(read(ctx, &err, s.store.ListFields))
 	if err != nil {
 		s.failPage(w, r, err)
 		return
 	}
-	fields, err := s.store.ListFields(ctx)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	of := orderFields(fields)
 	d := ordersData{layout: s.layout("Заказы", "orders"), Orders: orderRows(orders, of), OrderFields: of,
 		Form: form, Errors: errs, Cities: cities, Catalog: catalog, Deliveries: deliveries, Payments: payments,
 		DemoTracks: demoTrackOptions()}
@@ -338,10 +341,6 @@ func formInt(r *http.Request, key string, def int) int {
 }
 
 func (s *Server) pageCreateOrder(w http.ResponseWriter, r *http.Request) {
-	if crossSite(r) {
-		s.errorPage(w, r, http.StatusForbidden, "Запрос отклонён", "Форма отправлена с другого сайта.")
-		return
-	}
 	if err := r.ParseForm(); err != nil {
 		s.errorPage(w, r, http.StatusBadRequest, "Неверная форма", "Форму не удалось прочитать.")
 		return
@@ -477,19 +476,11 @@ type orderData struct {
 }
 
 func (s *Server) loadOrderPage(ctx context.Context, id int64) (orderData, error) {
-	o, err := s.store.GetOrder(ctx, id)
-	if err != nil {
-		return orderData{}, err
-	}
-	fields, err := s.store.ListFields(ctx)
-	if err != nil {
-		return orderData{}, err
-	}
-	sts, err := s.store.ListStatuses(ctx)
-	if err != nil {
-		return orderData{}, err
-	}
-	ws, err := s.store.ListWidgets(ctx)
+	var err error
+	o := read(ctx, &err, func(ctx context.Context) (Order, error) { return s.store.GetOrder(ctx, id) })
+	fields := read(ctx, &err, s.store.ListFields)
+	sts := read(ctx, &err, s.store.ListStatuses)
+	ws := read(ctx, &err, s.store.ListWidgets)
 	if err != nil {
 		return orderData{}, err
 	}
@@ -544,12 +535,7 @@ func (s *Server) pageOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := s.loadOrderPage(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		s.notFoundPage(w, r)
-		return
-	}
-	if err != nil {
-		s.failPage(w, r, err)
+	if s.pageFailed(w, r, err) {
 		return
 	}
 	switch {
@@ -562,10 +548,6 @@ func (s *Server) pageOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageSaveOrder(w http.ResponseWriter, r *http.Request) {
-	if crossSite(r) {
-		s.errorPage(w, r, http.StatusForbidden, "Запрос отклонён", "Форма отправлена с другого сайта.")
-		return
-	}
 	id, ok := parseID(r.PathValue("id"))
 	if !ok {
 		s.notFoundPage(w, r)
@@ -595,12 +577,7 @@ func (s *Server) pageSaveOrder(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, bad, err := s.changeOrder(ctx, id, ch)
-	if errors.Is(err, ErrNotFound) {
-		s.notFoundPage(w, r)
-		return
-	}
-	if err != nil {
-		s.failPage(w, r, err)
+	if s.pageFailed(w, r, err) {
 		return
 	}
 	if bad != nil {
@@ -636,18 +613,10 @@ func (s *Server) pageWidget(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	o, err := s.store.GetOrder(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		s.notFoundPage(w, r)
-		return
-	}
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	ws, err := s.store.ListWidgets(ctx)
-	if err != nil {
-		s.failPage(w, r, err)
+	var err error
+	o := read(ctx, &err, func(ctx context.Context) (Order, error) { return s.store.GetOrder(ctx, id) })
+	ws := read(ctx, &err, s.store.ListWidgets)
+	if s.pageFailed(w, r, err) {
 		return
 	}
 	i := slices.IndexFunc(ws, func(wd Widget) bool { return wd.ID == wid })

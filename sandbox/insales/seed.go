@@ -159,29 +159,11 @@ func (s *Server) seed(ctx context.Context) error {
 	}
 	now := s.now()
 	created := time.Date(2022, 8, 11, 13, 10, 4, 0, msk)
-	sts, err := s.store.ListStatuses(ctx)
-	if err != nil {
+	if err := seedEmpty(ctx, s.statusesAPI(), seedStatuses, created); err != nil {
 		return err
 	}
-	if len(sts) == 0 {
-		for _, st := range seedStatuses {
-			st.CreatedAt, st.UpdatedAt = created, created
-			if err := s.store.PutStatus(ctx, st); err != nil {
-				return err
-			}
-		}
-	}
-	fields, err := s.store.ListFields(ctx)
-	if err != nil {
+	if err := seedEmpty(ctx, s.fieldsAPI(), seedFields, created); err != nil {
 		return err
-	}
-	if len(fields) == 0 {
-		for _, f := range seedFields {
-			f.CreatedAt, f.UpdatedAt = created, created
-			if err := s.store.PutField(ctx, f); err != nil {
-				return err
-			}
-		}
 	}
 	for i, so := range seedOrders {
 		o := buildSeedOrder(i, so, now)
@@ -190,6 +172,23 @@ func (s *Server) seed(ctx context.Context) error {
 		}
 	}
 	return s.updateShop(ctx, func(st *ShopState) { st.SeedVersion = seedVersion })
+}
+
+// seedEmpty writes recs, created and updated at, into c while c has no
+// records; a collection with records is left as it is.
+func seedEmpty[T, J any](ctx context.Context, c collection[T, J], recs []T, at time.Time) error {
+	have, err := c.list(ctx)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	for _, rec := range recs {
+		createdAt, updatedAt := c.times(&rec)
+		*createdAt, *updatedAt = at, at
+		if err := c.put(ctx, rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func buildSeedOrder(i int, so seedOrder, now time.Time) Order {

@@ -3,6 +3,7 @@ package insalessandbox
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -262,14 +263,15 @@ func (o Order) Clone() Order {
 // Memory is an in-process Store for tests and for running without a
 // database. It is safe for concurrent use; the zero value is ready.
 type Memory struct {
-	mu       sync.Mutex
-	seqs     map[string]int64
-	shop     *ShopState
-	orders   map[int64]Order
-	fields   map[int64]Field
-	webhooks map[int64]Webhook
-	widgets  map[int64]Widget
-	statuses map[int64]CustomStatus
+	mu     sync.Mutex
+	seqs   map[string]int64
+	shop   *ShopState
+	orders map[int64]Order
+
+	fields   table[Field]
+	webhooks table[Webhook]
+	widgets  table[Widget]
+	statuses table[CustomStatus]
 }
 
 var _ Store = (*Memory)(nil)
@@ -382,114 +384,78 @@ func (m *Memory) CountOrders(context.Context) (int, error) {
 }
 
 // ListFields implements Store.
-func (m *Memory) ListFields(context.Context) ([]Field, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return sortedValues(m.fields, func(f Field) int64 { return f.ID }), nil
-}
+func (m *Memory) ListFields(context.Context) ([]Field, error) { return m.fields.list() }
 
 // PutField implements Store.
-func (m *Memory) PutField(_ context.Context, f Field) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.fields = put(m.fields, f.ID, f)
-	return nil
-}
+func (m *Memory) PutField(_ context.Context, f Field) error { return m.fields.put(f.ID, f) }
 
 // DeleteField implements Store.
-func (m *Memory) DeleteField(_ context.Context, id int64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return del(m.fields, id)
-}
+func (m *Memory) DeleteField(_ context.Context, id int64) error { return m.fields.delete(id) }
 
 // ListWebhooks implements Store.
-func (m *Memory) ListWebhooks(context.Context) ([]Webhook, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return sortedValues(m.webhooks, func(w Webhook) int64 { return w.ID }), nil
-}
+func (m *Memory) ListWebhooks(context.Context) ([]Webhook, error) { return m.webhooks.list() }
 
 // PutWebhook implements Store.
-func (m *Memory) PutWebhook(_ context.Context, w Webhook) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.webhooks = put(m.webhooks, w.ID, w)
-	return nil
-}
+func (m *Memory) PutWebhook(_ context.Context, w Webhook) error { return m.webhooks.put(w.ID, w) }
 
 // DeleteWebhook implements Store.
-func (m *Memory) DeleteWebhook(_ context.Context, id int64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return del(m.webhooks, id)
-}
+func (m *Memory) DeleteWebhook(_ context.Context, id int64) error { return m.webhooks.delete(id) }
 
 // ListWidgets implements Store.
-func (m *Memory) ListWidgets(context.Context) ([]Widget, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return sortedValues(m.widgets, func(w Widget) int64 { return w.ID }), nil
-}
+func (m *Memory) ListWidgets(context.Context) ([]Widget, error) { return m.widgets.list() }
 
 // PutWidget implements Store.
-func (m *Memory) PutWidget(_ context.Context, w Widget) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.widgets = put(m.widgets, w.ID, w)
-	return nil
-}
+func (m *Memory) PutWidget(_ context.Context, w Widget) error { return m.widgets.put(w.ID, w) }
 
 // DeleteWidget implements Store.
-func (m *Memory) DeleteWidget(_ context.Context, id int64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return del(m.widgets, id)
-}
+func (m *Memory) DeleteWidget(_ context.Context, id int64) error { return m.widgets.delete(id) }
 
 // ListStatuses implements Store.
-func (m *Memory) ListStatuses(context.Context) ([]CustomStatus, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return sortedValues(m.statuses, func(s CustomStatus) int64 { return s.ID }), nil
-}
+func (m *Memory) ListStatuses(context.Context) ([]CustomStatus, error) { return m.statuses.list() }
 
 // PutStatus implements Store.
-func (m *Memory) PutStatus(_ context.Context, s CustomStatus) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.statuses = put(m.statuses, s.ID, s)
-	return nil
-}
+func (m *Memory) PutStatus(_ context.Context, s CustomStatus) error { return m.statuses.put(s.ID, s) }
 
 // DeleteStatus implements Store.
-func (m *Memory) DeleteStatus(_ context.Context, id int64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return del(m.statuses, id)
+func (m *Memory) DeleteStatus(_ context.Context, id int64) error { return m.statuses.delete(id) }
+
+// table is one of Memory's small collections: records by id. It has its own
+// lock, as a Store only promises single-record atomicity; the zero value is
+// empty and ready.
+type table[T any] struct {
+	mu   sync.Mutex
+	rows map[int64]T
 }
 
-func put[T any](m map[int64]T, id int64, v T) map[int64]T {
-	if m == nil {
-		m = make(map[int64]T)
+// list returns every record in id order.
+func (t *table[T]) list() ([]T, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]T, 0, len(t.rows))
+	for _, id := range slices.Sorted(maps.Keys(t.rows)) {
+		out = append(out, t.rows[id])
 	}
-	m[id] = v
-	return m
+	return out, nil
 }
 
-func del[T any](m map[int64]T, id int64) error {
-	if _, ok := m[id]; !ok {
-		return ErrNotFound
+// put inserts or replaces the record with id.
+func (t *table[T]) put(id int64, v T) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.rows == nil {
+		t.rows = make(map[int64]T)
 	}
-	delete(m, id)
+	t.rows[id] = v
 	return nil
 }
 
-func sortedValues[T any](m map[int64]T, id func(T) int64) []T {
-	out := make([]T, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
+// delete removes the record with id; ErrNotFound when there is none.
+func (t *table[T]) delete(id int64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.rows[id]; !ok {
+		return ErrNotFound
 	}
-	sort.Slice(out, func(i, j int) bool { return id(out[i]) < id(out[j]) })
-	return out
+	delete(t.rows, id)
+	return nil
 }
