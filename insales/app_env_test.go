@@ -152,11 +152,16 @@ type envOptions struct {
 	// async runs queued work on the App's background queue (the caller
 	// starts and closes it) instead of inline.
 	async bool
+	// trackingClock replaces the fixed trackingNow.
+	trackingClock func() time.Time
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, db: dbServer.DB(t), faults: &faults{next: map[string]int{}, base: http.DefaultTransport}}
+	if o.trackingClock == nil {
+		o.trackingClock = func() time.Time { return trackingNow }
+	}
 	prices := testPrices
 	if o.prices != nil {
 		prices = *o.prices
@@ -231,7 +236,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Shops: e.db.AppShops(), Parcels: e.db.ParcelImports(), Events: e.db.EventsSeen(), Billing: e.bill,
 		Locks:         e.db.Leases(),
 		Now:           tickingClock(time.Now()),
-		TrackingClock: func() time.Time { return trackingNow },
+		TrackingClock: o.trackingClock,
 		Inline:        !o.async,
 	})
 	if err != nil {

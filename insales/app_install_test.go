@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"parceltrack/billing"
 	"parceltrack/insales"
 	"parceltrack/tracking"
@@ -223,5 +225,59 @@ func TestBackgroundQueueImportsWebhooks(t *testing.T) {
 		if p.Stopped() != (p.Track == "RA644000001RU") {
 			t.Fatalf("the changed track did not replace the first: %s", describe(ps))
 		}
+	}
+}
+
+// TestReinstallTracksUninstalledParcelsAgain: parcels an uninstall stopped
+// are tracked again once the app is back and set up, without a second
+// charge and with their entry date; parcels stopped for another reason stay
+// stopped.
+func TestReinstallTracksUninstalledParcelsAgain(t *testing.T) {
+	t.Parallel()
+	clock := clockwork.NewFakeClockAt(trackingNow)
+	e := newEnv(t, envOptions{sandbox: true, trackingClock: clock.Now})
+	ctx := e.ctx()
+	shop := e.installSandbox()
+	tracked := mustImport(t, e, shop, orderWithTrack(1, time.Now(), shop.TrackFieldID, "RA644000001RU"))
+	mustImport(t, e, shop, orderWithTrack(2, time.Now(), shop.TrackFieldID, "RA123456785RU"))
+	cleared := mustImport(t, e, shop, orderWithTrack(2, time.Now().Add(time.Minute), shop.TrackFieldID, ""))
+	if cleared.Outcome != insales.OutcomeStopped {
+		t.Fatalf("clearing the track: %+v", cleared)
+	}
+	enteredAt := e.parcels(shop.ID, 1)[0].EnteredAt
+	charges := len(e.charges(shop.ID))
+
+	if err := e.sb.Uninstall(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.parcels(shop.ID, 1)[0]; p.StopReason != insales.StopUninstalled || e.poll(tracked.ParcelID).NextPollAt != nil {
+		t.Fatalf("after uninstall: %s", describe([]insales.ImportedParcel{p}))
+	}
+
+	clock.Advance(72 * time.Hour)
+	if err := e.sb.Install(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !e.shopByInsalesID(e.sb.InsalesID()).Setup.Complete {
+		t.Fatal("setup after the reinstall did not complete")
+	}
+	p := e.parcels(shop.ID, 1)[0]
+	if p.Stopped() || p.State != tracking.StateRegistered || !p.EnteredAt.Equal(enteredAt) {
+		t.Fatalf("after reinstall: %s entered %v, want tracked again from %v", describe([]insales.ImportedParcel{p}), p.EnteredAt, enteredAt)
+	}
+	if poll := e.poll(tracked.ParcelID); poll.NextPollAt == nil || poll.NextPollAt.After(clock.Now()) || !poll.EnteredAt.Equal(enteredAt) {
+		t.Fatalf("polling row after reinstall: %+v; want due now", poll)
+	}
+	for _, p := range e.parcels(shop.ID, 2) {
+		if !p.Stopped() || p.StopReason == insales.StopUninstalled {
+			t.Fatalf("order 2 after reinstall: %s; its parcels stay stopped as the merchant left them", describe(e.parcels(shop.ID, 2)))
+		}
+	}
+	// Running the setup again changes nothing and charges nothing.
+	if err := e.app.RunSetup(ctx, shop.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.charges(shop.ID)); n != charges {
+		t.Fatalf("%d tracking charges after the reinstall, want still %d", n, charges)
 	}
 }

@@ -264,6 +264,9 @@ type ParcelStore interface {
 	SaveStatusWrite(ctx context.Context, id string, w StatusWrite) error
 	// StopShopParcels stops every parcel of the shop not stopped yet.
 	StopShopParcels(ctx context.Context, shopID, reason string, now time.Time) (int, error)
+	// StoppedParcels lists up to limit of the shop's parcels stopped for
+	// reason.
+	StoppedParcels(ctx context.Context, shopID, reason string, limit int) ([]ImportedParcel, error)
 }
 
 // EventStore remembers order events already handled (events_seen).

@@ -180,7 +180,7 @@ func (a *App) applyOrder(ctx context.Context, shop AppShop, o Order) (ImportResu
 
 	case cur != nil && cur.Track == track:
 		// The order's stopped parcel: a re-entered track follows it again;
-		// one stopped by an uninstall stays stopped.
+		// one stopped by an uninstall waits for the reinstall (resumeUninstalled).
 		if cur.StopReason != StopTrackCleared && cur.StopReason != StopTrackChanged {
 			return ImportResult{Outcome: OutcomeUnchanged, ParcelID: cur.ID, State: cur.State}, nil
 		}
@@ -350,6 +350,48 @@ func (a *App) ResumeNoBalance(ctx context.Context, shopID string) (int, error) {
 		}
 		if len(waiting) < batch {
 			a.logResumed(shopID, n, false)
+			return n, nil
+		}
+	}
+}
+
+// resumeUninstalled tracks again, after a reinstall, the parcels the
+// uninstall stopped: the reminders are what the merchant installed the app
+// for. A parcel paid for before is not charged again and keeps its entry
+// date; it is polled at once, which brings its state up to date. One never
+// paid for (it waited for money, or its number is wrong) starts over as a
+// new import would. It returns how many parcels it resumed.
+func (a *App) resumeUninstalled(ctx context.Context, shop AppShop) (int, error) {
+	const batch = 50
+	n := 0
+	for {
+		stopped, err := a.o.Parcels.StoppedParcels(ctx, shop.ID, StopUninstalled, batch)
+		if err != nil {
+			return n, fmt.Errorf("resume after reinstall: %w", err)
+		}
+		for _, p := range stopped {
+			p.StoppedAt, p.StopReason = nil, ""
+			p.UpdatedAt = a.o.Now()
+			if p.Charged {
+				p.State = tracking.StateRegistered
+				plan := a.pollPlan(shop, p.State)
+				plan.EnteredAt = p.EnteredAt
+				err = a.o.Parcels.SchedulePoll(ctx, p, plan)
+			} else {
+				_, err = a.payAndSchedule(ctx, shop, &p)
+			}
+			if err == nil {
+				err = a.o.Parcels.Reactivate(ctx, p, p.UpdatedAt)
+			}
+			if err != nil {
+				return n, fmt.Errorf("resume %s after reinstall: %w", p.ID, err)
+			}
+			n++
+		}
+		if len(stopped) < batch {
+			if n > 0 {
+				a.log.Info("parcels tracked again after reinstall", slog.String("shop_id", shop.ID), slog.Int("parcels", n))
+			}
 			return n, nil
 		}
 	}

@@ -173,6 +173,10 @@ func (a *App) RunSetup(ctx context.Context, shopID string) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	// Last, so a failure leaves the setup pending and it is retried.
+	if _, err := a.resumeUninstalled(ctx, shop); err != nil {
+		return fmt.Errorf("insales: setup %s: %w", shop.ID, err)
+	}
 	if err := a.o.Shops.SetSetupComplete(ctx, shop.ID, a.o.Now()); err != nil {
 		return fmt.Errorf("insales: setup %s: %w", shop.ID, err)
 	}

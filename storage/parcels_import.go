@@ -279,6 +279,14 @@ func (p *ParcelImports) NoBalanceParcels(ctx context.Context, shopID string, lim
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }
 
+// StoppedParcels implements insales.ParcelStore.
+func (p *ParcelImports) StoppedParcels(ctx context.Context, shopID, reason string, limit int) ([]insales.ImportedParcel, error) {
+	// Served by shop_state.
+	return p.list(ctx, "stopped parcels",
+		bson.D{{Key: "shop_id", Value: shopID}, {Key: "state", Value: string(tracking.StateStopped)}, {Key: "stop_reason", Value: reason}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+}
+
 // Parcel implements insales.ParcelStore.
 func (p *ParcelImports) Parcel(ctx context.Context, id string) (insales.ImportedParcel, error) {
 	// Served by _id.
