@@ -2,6 +2,7 @@ package insales_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +141,28 @@ func TestConcurrentSetupRunsCreateEachResourceOnce(t *testing.T) {
 	}
 	if !e.shop(shop.ID).Setup.Complete {
 		t.Fatal("setup not complete")
+	}
+}
+
+// TestSetupWaitsForARunInProgress: while another process holds the shop's
+// setup lock, a run waits, and tells it is busy when its time is up.
+func TestSetupWaitsForARunInProgress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{sandbox: true})
+	shop := e.installSandbox()
+	key := "insales-setup:" + shop.ID
+	if ok, err := e.db.Leases().Acquire(e.ctx(), key, "other-process", time.Now(), time.Minute); err != nil || !ok {
+		t.Fatalf("take the lock: %v %v", ok, err)
+	}
+	ctx, cancel := context.WithTimeout(e.ctx(), 700*time.Millisecond)
+	defer cancel()
+	if err := e.app.RunSetup(ctx, shop.ID); !errors.Is(err, insales.ErrSetupBusy) {
+		t.Fatalf("run while another holds the lock: %v, want ErrSetupBusy", err)
+	}
+	if err := e.db.Leases().Release(e.ctx(), key, "other-process"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.RunSetup(e.ctx(), shop.ID); err != nil {
+		t.Fatalf("run once the lock is free: %v", err)
 	}
 }
