@@ -25,6 +25,8 @@ type InsalesApp interface {
 	ReceiveWebhook(ctx context.Context, token string, body []byte) error
 	Overview(ctx context.Context, shopID string, limit int) (insales.Overview, error)
 	EnqueueSetup(ctx context.Context, shopID string)
+	// OrderWidget is what the order-page widget shows.
+	OrderWidget(ctx context.Context, widgetKey string, orderID int64) (insales.OrderWidget, error)
 }
 
 // SessionStore keeps browser sessions server-side; *storage.Sessions

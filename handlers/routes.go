@@ -54,6 +54,10 @@ func (s *server) routes(app *fiber.App) {
 		app.Post("/insales/webhooks/:secret", s.insalesWebhook)
 		app.Get("/app", s.csrfProtect, s.appShow)
 		app.Post("/app/setup", s.csrfProtect, s.appSetupRetry)
+		// The order-page widget, framed in the InSales admin. Its widget
+		// key is the only credential, hence ":token" (kept out of the log,
+		// also when the order is missing: "?").
+		app.Get("/widget/:token/:order?", s.widgetShow)
 	}
 
 	// Onboarding wizard. Every page needs the merchant's session; a page

@@ -149,6 +149,8 @@ type ShopStore interface {
 	PrepareInstall(ctx context.Context, shopID string, p InstallPrep) (AppShop, error)
 	ShopByID(ctx context.Context, id string) (AppShop, error)
 	ShopByInsalesID(ctx context.Context, insalesID int64) (AppShop, error)
+	// ShopByWidgetKey finds the shop whose order-page widget carries key.
+	ShopByWidgetKey(ctx context.Context, key string) (AppShop, error)
 	MarkUninstalled(ctx context.Context, shopID string, now time.Time) error
 	// SaveSetupStep records one step's state and, on success, its result.
 	SaveSetupStep(ctx context.Context, shopID string, st StepState, res SetupResult) error
@@ -234,6 +236,19 @@ type PollPlan struct {
 	StorageDays int
 }
 
+// TrackingDetails are the carrier-derived dates and events of a parcel, as
+// the poller last stored them. Absent dates are zero.
+type TrackingDetails struct {
+	// ArrivedAt is the first arrival of the current waiting episode; set
+	// only while the parcel waits at a delivery point.
+	ArrivedAt time.Time
+	// Deadline is the end of the last day of storage (23:59:59 in the
+	// arrival office's offset); set only while waiting.
+	Deadline    time.Time
+	LastEventAt time.Time
+	Events      []tracking.Event
+}
+
 // ParcelStore keeps imported parcels and their polling rows.
 type ParcelStore interface {
 	// OrderParcels returns every parcel of the order, any state.
@@ -258,6 +273,8 @@ type ParcelStore interface {
 	NoBalanceParcels(ctx context.Context, shopID string, limit int) ([]ImportedParcel, error)
 	// Parcel reads one parcel.
 	Parcel(ctx context.Context, id string) (ImportedParcel, error)
+	// ParcelTracking reads what the carrier told about one parcel.
+	ParcelTracking(ctx context.Context, id string) (TrackingDetails, error)
 	// ShopParcels lists the shop's most recently updated parcels.
 	ShopParcels(ctx context.Context, shopID string, limit int) ([]ImportedParcel, error)
 	// SaveStatusWrite records the order status the app set.

@@ -164,6 +164,16 @@ func (s *AppShops) ShopByInsalesID(ctx context.Context, insalesID int64) (insale
 	return s.find(ctx, "get shop by insales id", bson.D{{Key: "insales_id", Value: insalesID}})
 }
 
+// ShopByWidgetKey implements insales.ShopStore. An empty key matches no
+// shop (a shop without a key has none stored).
+func (s *AppShops) ShopByWidgetKey(ctx context.Context, key string) (insales.AppShop, error) {
+	if key == "" {
+		return insales.AppShop{}, appErr("get shop by widget key", ErrNotFound)
+	}
+	// Served by widget_key.
+	return s.find(ctx, "get shop by widget key", bson.D{{Key: "settings.widget_key", Value: key}})
+}
+
 // MarkUninstalled implements insales.ShopStore.
 func (s *AppShops) MarkUninstalled(ctx context.Context, shopID string, now time.Time) error {
 	return appErr("uninstall", s.db.Shops().MarkUninstalled(ctx, shopID, now))

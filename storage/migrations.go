@@ -91,6 +91,13 @@ func Migrations() []Migration {
 			// The sweep of expired tokens.
 			{Collection: colCSRFTokens, Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 		}},
+		{ID: "0007_widget_key", Indexes: []IndexSpec{
+			// The order-page widget names its shop by the widget key alone
+			// (AppShops.ShopByWidgetKey). Not unique: shops installed
+			// before their key was set have none, and FerretDB ignores
+			// sparse, so a unique index would refuse the second of them.
+			{Collection: colShops, Name: "widget_key", Keys: bson.D{{Key: "settings.widget_key", Value: 1}}},
+		}},
 	}
 }
 

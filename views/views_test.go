@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -70,7 +71,9 @@ func TestLiteralChecks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Each literal is checked wherever it stands; the set is what counts.
 	sort.Strings(seen)
+	seen = slices.Compact(seen)
 	if got, want := strings.Join(seen, ","), "css/app.css,css/pico.classless.min.css,img/favicon.svg,js/htmx.min.js"; got != want {
 		t.Errorf("asset literals = %s, want %s", got, want)
 	}

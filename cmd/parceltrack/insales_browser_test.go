@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-rod/rod/lib/proto"
 )
 
 // TestBrowserInstallAndTrack is the merchant's first journey in the default
@@ -39,8 +41,14 @@ func TestBrowserInstallAndTrack(t *testing.T) {
 	}
 	p.MustElement("#" + field).MustSelectAllText().MustInput(track)
 	screenshot(t, p, "02-track-typed")
+	// Wait for the save to land (the shop redirects to ?saved=1): the next
+	// navigation would otherwise cancel the form post.
+	wait := p.WaitNavigation(proto.PageLifecycleEventNameLoad)
 	p.MustElementR("button", "Сохранить").MustClick()
-	p.MustWaitLoad()
+	wait()
+	if u := p.MustInfo().URL; !strings.Contains(u, "saved=1") {
+		t.Fatalf("after saving the order the shop shows %s", u)
+	}
 
 	// The parcel appears for the shop and is polled: its row leaves the
 	// "registered" state or shows a carrier event within a few seconds.

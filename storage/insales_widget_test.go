@@ -1,0 +1,110 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"parceltrack/billing"
+	"parceltrack/insales"
+	"parceltrack/storage"
+	"parceltrack/tracking"
+)
+
+func TestShopByWidgetKey(t *testing.T) {
+	t.Parallel()
+	db := server.DB(t)
+	ctx := context.Background()
+	shops := db.AppShops()
+	t0 := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+
+	install := func(insalesID int64, key string) insales.AppShop {
+		t.Helper()
+		s, _, err := shops.InstallShop(ctx, insales.InstallRecord{InsalesID: insalesID, Domain: "a.myinsales.ru", PasswordEnc: []byte("x")}, 0, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key == "" {
+			return s
+		}
+		if s, err = shops.PrepareInstall(ctx, s.ID, insales.InstallPrep{WidgetKey: key, At: t0}); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := install(1, "0123456789abcdef0123456789abcdef")
+	b := install(2, "fedcba9876543210fedcba9876543210")
+	install(3, "") // a shop without a key must not match the empty key
+
+	tests := []struct {
+		name   string
+		key    string
+		wantID string // empty: not found
+	}{
+		{"first shop", "0123456789abcdef0123456789abcdef", a.ID},
+		{"second shop", "fedcba9876543210fedcba9876543210", b.ID},
+		{"unknown key", "00000000000000000000000000000000", ""},
+		{"another shop's key in capitals", "FEDCBA9876543210FEDCBA9876543210", ""},
+		{"empty key", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := shops.ShopByWidgetKey(ctx, tt.key)
+			if tt.wantID == "" {
+				if !errors.Is(err, insales.ErrStoreNotFound) || !errors.Is(err, storage.ErrNotFound) {
+					t.Fatalf("got %+v, %v; want not found", got, err)
+				}
+				return
+			}
+			if err != nil || got.ID != tt.wantID || got.WidgetKey != tt.key {
+				t.Fatalf("got %s (key %q), %v; want %s", got.ID, got.WidgetKey, err, tt.wantID)
+			}
+		})
+	}
+}
+
+func TestParcelTracking(t *testing.T) {
+	t.Parallel()
+	db := server.DB(t)
+	ctx := context.Background()
+	ps := db.ParcelImports()
+	t0 := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	p := insales.ImportedParcel{ID: "p1", ShopID: "s1", OrderID: 9, Track: "RA644000001RU", State: tracking.StateRegistered,
+		ChargeKind: billing.KindTrack, TrackSetAt: t0, EnteredAt: t0}
+	if err := ps.InsertParcel(ctx, p, t0); err != nil {
+		t.Fatal(err)
+	}
+
+	// Before the first poll: no dates, no events.
+	det, err := ps.ParcelTracking(ctx, "p1")
+	if err != nil || !det.ArrivedAt.IsZero() || !det.Deadline.IsZero() || !det.LastEventAt.IsZero() || len(det.Events) != 0 {
+		t.Fatalf("fresh parcel: %+v %v", det, err)
+	}
+
+	office := time.FixedZone("+07", 7*60*60)
+	arrived := time.Date(2026, 4, 5, 10, 30, 0, 0, office)
+	deadline := time.Date(2026, 4, 20, 23, 59, 59, 0, office)
+	events := []tracking.Event{
+		{At: t0.Add(time.Hour), Type: 1, Attr: 1, OfficeIndex: "101000", OfficeName: "Москва 101000"},
+		{At: arrived, Type: 8, Attr: 2, OfficeIndex: "630099", OfficeName: "Новосибирск 99"},
+	}
+	if err := db.Parcels().ApplyTracking(ctx, "p1", storage.TrackingUpdate{Events: events, State: string(tracking.StateArrived),
+		StateSince: arrived, ArrivedAt: &arrived, Deadline: &deadline, LastEventAt: &arrived, UpdatedAt: arrived}); err != nil {
+		t.Fatal(err)
+	}
+	det, err = ps.ParcelTracking(ctx, "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !det.ArrivedAt.Equal(arrived) || !det.Deadline.Equal(deadline) || !det.LastEventAt.Equal(arrived) {
+		t.Fatalf("dates: %+v", det)
+	}
+	if len(det.Events) != 2 || !det.Events[1].At.Equal(arrived) || det.Events[1].OfficeName != "Новосибирск 99" || det.Events[1].Attr != 2 {
+		t.Fatalf("events: %+v", det.Events)
+	}
+
+	if _, err := ps.ParcelTracking(ctx, "missing"); !errors.Is(err, insales.ErrStoreNotFound) {
+		t.Fatalf("missing parcel: %v", err)
+	}
+}
