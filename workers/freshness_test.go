@@ -34,6 +34,12 @@ import (
 // random points of their lives (as if tracked for a while), then new ones
 // imported at the rate that keeps about N in flight. Their scenarios follow
 // freshnessMix, a plausible shop's mix rather than the sandbox's uniform one.
+//
+// Every scenario starts at a Moscow midnight, so carrier events happen at the
+// times of day the scripts give them: offices by day (08:00–21:00 Moscow
+// time), sorting centres also at night. Scenarios started at any instant
+// would spread events uniformly over 24 hours, which hides when in the day
+// a poll finds something new.
 
 // freshnessMix weighs the sandbox scenarios among imported parcels.
 var freshnessMix = map[string]int{
@@ -155,6 +161,7 @@ type simParcel struct {
 	id, track string
 	sc        rpsandbox.Scenario
 	start     time.Time // scenario start (virtual = wall here)
+	entered   time.Time // when the track was entered here
 }
 
 type simResult struct {
@@ -286,9 +293,9 @@ func (s *simulation) pick(byLife bool) rpsandbox.Scenario {
 	return s.mix[len(s.mix)-1]
 }
 
-// importParcel adds a parcel whose scenario started at start, as the
-// importer would: registered and due at once. Its scenario start is fixed
-// before the carrier is first asked.
+// importParcel adds a parcel whose scenario starts at start, as the
+// importer would at now: registered and due at once. Its scenario start is
+// fixed before the carrier is first asked.
 func (s *simulation) importParcel(sc rpsandbox.Scenario, start, now time.Time) {
 	n := s.serial[sc.ID]
 	s.serial[sc.ID]++
@@ -298,6 +305,9 @@ func (s *simulation) importParcel(sc rpsandbox.Scenario, start, now time.Time) {
 	}
 	id := storage.NewID()
 	entered := start
+	if now.Before(start) {
+		entered = now // the scenario starts after the import
+	}
 	p := storage.Parcel{ID: id, ShopID: "shop", OrderID: int64(len(s.parcels)), Track: track, Carrier: "russianpost",
 		EnteredAt: entered, State: string(tracking.StateRegistered)}
 	poll := storage.Poll{ID: id, ShopID: "shop", Track: track, Carrier: "russianpost", EnteredAt: entered,
@@ -306,7 +316,21 @@ func (s *simulation) importParcel(sc rpsandbox.Scenario, start, now time.Time) {
 	if err := s.db.Parcels().Create(s.ctx, p, poll); err != nil {
 		s.t.Fatal(err)
 	}
-	s.parcels = append(s.parcels, simParcel{id: id, track: track, sc: sc, start: start})
+	s.parcels = append(s.parcels, simParcel{id: id, track: track, sc: sc, start: start, entered: entered})
+}
+
+// scenarioStart is the Moscow midnight where the scenario of a parcel
+// entered at t starts, so that its steps happen at the times of day its
+// script gives them. For a new parcel it is the one that leaves its
+// acceptance (at noon) after the import, so no event happens before the
+// parcel is tracked; for one already in flight, the one before t.
+func scenarioStart(t time.Time, imported bool) time.Time {
+	m := t.In(simEpoch.Location())
+	day := time.Date(m.Year(), m.Month(), m.Day(), 0, 0, 0, 0, simEpoch.Location())
+	if imported && m.Hour() >= 12 {
+		day = day.AddDate(0, 0, 1)
+	}
+	return day
 }
 
 func (s *simulation) run() simResult {
@@ -319,7 +343,7 @@ func (s *simulation) run() simResult {
 	for range c.inFlight {
 		sc := s.pick(true)
 		age := time.Duration(s.rng.Float64() * float64(s.life[sc.ID]))
-		s.importParcel(sc, begin.Add(-age).Truncate(time.Second), begin)
+		s.importParcel(sc, scenarioStart(begin.Add(-age), false), begin)
 	}
 	// Then imports at the rate that keeps the population steady.
 	var meanLife float64
@@ -356,7 +380,7 @@ func (s *simulation) run() simResult {
 	for now := begin; now.Before(end); now = now.Add(c.step) {
 		s.clock.Add(now.Sub(s.clock.Now()))
 		for !nextImport.After(now) {
-			s.importParcel(s.pick(false), nextImport.Truncate(time.Second), nextImport)
+			s.importParcel(s.pick(false), scenarioStart(nextImport, true), nextImport)
 			nextImport = nextImport.Add(every)
 		}
 		if err := tick(); err != nil {
@@ -379,11 +403,11 @@ func (s *simulation) measure(from, to time.Time) simResult {
 			if st.visible.Before(from) || !st.visible.Before(to) {
 				continue
 			}
-			before := classifyAt(steps[:i], p.start, st.visible)
+			before := classifyAt(steps[:i], p.entered, st.visible)
 			if !before.State.Polled() {
 				break
 			}
-			after := classifyAt(steps[:i+1], p.start, st.visible)
+			after := classifyAt(steps[:i+1], p.entered, st.visible)
 			kinds := []string{"any event"}
 			if after.State != before.State {
 				kinds = append(kinds, "state change")

@@ -203,9 +203,11 @@ func (p *Poller) claimBatch(ctx context.Context) (batch, error) {
 	day := p.budgetDay(now)
 	// Reserve even without a daily limit: the budget row also carries the
 	// account-wide back-off after the carrier refused the account.
-	limit := p.o.DailyLimit
-	if limit <= 0 {
-		limit = unlimited
+	limit := unlimited
+	if p.o.DailyLimit > 0 {
+		// Only the share of the day's limit released by now (DailyPace):
+		// most of it waits for the evening, when the day's events are in.
+		limit = DailyPace(p.o.DailyLimit, now)
 	}
 	want, err := p.o.Budgets.Reserve(ctx, day, p.o.BatchSize, limit, now)
 	if err != nil || want == 0 {

@@ -227,12 +227,16 @@ func TestStoppedPollerLeavesNothingStuck(t *testing.T) {
 func TestDailyBudgetIsNeverExceeded(t *testing.T) {
 	f := newPollFixture(t, 100, 0)
 	ctx := context.Background()
+	// In the evening of the parcels' Moscow day, when the pace releases the
+	// whole limit (TestPacedBudget covers the earlier hours).
+	n := f.sandbox.Now().In(time.FixedZone("MSK", 3*3600))
+	evening := time.Date(n.Year(), n.Month(), n.Day(), 23, 59, 0, 0, n.Location())
 	var wg sync.WaitGroup
 	for _, owner := range []string{"a", "b"} {
 		p, err := workers.NewPoller(workers.PollerOptions{
 			Owner: owner, Polls: f.db.Polls(), Parcels: f.db.Parcels(), Budgets: f.db.Budgets(),
 			Carrier: f.client, BatchSize: 7, Lease: time.Minute, Concurrency: 4, RatePerSec: 10000,
-			DailyLimit: 30, TrackingClock: f.sandbox.Now,
+			DailyLimit: 30, TrackingClock: func() time.Time { return evening },
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {
@@ -254,6 +258,79 @@ func TestDailyBudgetIsNeverExceeded(t *testing.T) {
 	}
 	if total != 30 {
 		t.Fatalf("carrier asked %d times, budget 30", total)
+	}
+}
+
+// TestPacedBudget: before the evening two pollers together spend no more
+// than the night share of the daily limit, however much is due, and from
+// 21:00 MSK the rest of the limit can be spent, but no more.
+func TestPacedBudget(t *testing.T) {
+	msk := time.FixedZone("MSK", 3*3600)
+	day := time.Date(2025, 3, 4, 0, 0, 0, 0, msk)
+	const limit = 30
+	clock := &fakeClock{t: day.Add(6 * time.Hour)}
+	db := server.DB(t)
+	sandbox := &rpsandbox.Server{Login: "l", Password: "p", Speed: realTime, Epoch: clock.Now(), Clock: clock.Now,
+		Starts: pastStarts(21 * 24 * time.Hour), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	counter := &countingCarrier{calls: map[string]int{}, next: sandbox}
+	ts := httptest.NewServer(counter)
+	t.Cleanup(ts.Close)
+	client := russianpost.NewClient(russianpost.Config{URL: ts.URL + "/rtm34", Login: "l", Password: "p"})
+	var tracks []string
+	seedDue(t, db, 100, clock.Now(), &tracks)
+	ctx := context.Background()
+	var pollers []*workers.Poller
+	for _, owner := range []string{"a", "b"} {
+		p, err := workers.NewPoller(workers.PollerOptions{
+			Owner: owner, Polls: db.Polls(), Parcels: db.Parcels(), Budgets: db.Budgets(),
+			Carrier: client, BatchSize: 20, Lease: time.Minute, Concurrency: 4, RatePerSec: 10000,
+			DailyLimit: limit, Clock: clock.Now, TrackingClock: clock.Now,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Close(ctx) })
+		pollers = append(pollers, p)
+	}
+	drain := func() {
+		var wg sync.WaitGroup
+		for _, p := range pollers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := p.Drain(ctx, 100); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	asked := func() int {
+		counter.mu.Lock()
+		defer counter.mu.Unlock()
+		n := 0
+		for _, c := range counter.calls {
+			n += c
+		}
+		return n
+	}
+	// The night share of 30 is 4 (12 %, rounded).
+	for _, step := range []struct {
+		at   time.Duration
+		want int
+	}{
+		{6 * time.Hour, 4},
+		{6*time.Hour + 30*time.Second, 4},
+		{20*time.Hour + 59*time.Minute, 4},
+		{21 * time.Hour, limit},
+		{24*time.Hour - time.Second, limit},
+	} {
+		clock.Add(day.Add(step.at).Sub(clock.Now()))
+		drain()
+		if got := asked(); got != step.want {
+			t.Fatalf("at %s: carrier asked %d times, want %d of %d", clock.Now().Format("15:04:05"), got, step.want, limit)
+		}
 	}
 }
 
