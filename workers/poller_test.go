@@ -40,6 +40,50 @@ func (c *countingCarrier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.next.ServeHTTP(w, r)
 }
 
+// total is how many history requests the carrier received.
+func (c *countingCarrier) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, k := range c.calls {
+		n += k
+	}
+	return n
+}
+
+// budgetPollers builds pollers "a" and "b", as two processes would run, on
+// one database and carrier account with a daily limit.
+func budgetPollers(t *testing.T, o workers.PollerOptions) []*workers.Poller {
+	t.Helper()
+	var ps []*workers.Poller
+	for _, owner := range []string{"a", "b"} {
+		o.Owner = owner
+		o.Lease, o.Concurrency, o.RatePerSec = time.Minute, 4, 10000
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		p, err := workers.NewPoller(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Close(context.Background()) })
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// drainAll drains every poller at once.
+func drainAll(t *testing.T, pollers []*workers.Poller) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, p := range pollers {
+		wg.Go(func() {
+			if _, err := p.Drain(context.Background(), 100); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // pastStarts starts every sandbox scenario ago before it is first asked about.
 type pastStarts time.Duration
 
@@ -226,37 +270,15 @@ func TestStoppedPollerLeavesNothingStuck(t *testing.T) {
 // cost exactly 30 requests, shared by two pollers.
 func TestDailyBudgetIsNeverExceeded(t *testing.T) {
 	f := newPollFixture(t, 100, 0)
-	ctx := context.Background()
 	// In the evening of the parcels' Moscow day, when the pace releases the
 	// whole limit (TestPacedBudget covers the earlier hours).
 	n := f.sandbox.Now().In(time.FixedZone("MSK", 3*3600))
 	evening := time.Date(n.Year(), n.Month(), n.Day(), 23, 59, 0, 0, n.Location())
-	var wg sync.WaitGroup
-	for _, owner := range []string{"a", "b"} {
-		p, err := workers.NewPoller(workers.PollerOptions{
-			Owner: owner, Polls: f.db.Polls(), Parcels: f.db.Parcels(), Budgets: f.db.Budgets(),
-			Carrier: f.client, BatchSize: 7, Lease: time.Minute, Concurrency: 4, RatePerSec: 10000,
-			DailyLimit: 30, TrackingClock: func() time.Time { return evening },
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close(ctx)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := p.Drain(ctx, 100); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	total := 0
-	for _, c := range f.counter.calls {
-		total += c
-	}
-	if total != 30 {
+	drainAll(t, budgetPollers(t, workers.PollerOptions{
+		Polls: f.db.Polls(), Parcels: f.db.Parcels(), Budgets: f.db.Budgets(), Carrier: f.client,
+		BatchSize: 7, DailyLimit: 30, TrackingClock: func() time.Time { return evening },
+	}))
+	if total := f.counter.total(); total != 30 {
 		t.Fatalf("carrier asked %d times, budget 30", total)
 	}
 }
@@ -278,43 +300,10 @@ func TestPacedBudget(t *testing.T) {
 	client := russianpost.NewClient(russianpost.Config{URL: ts.URL + "/rtm34", Login: "l", Password: "p"})
 	var tracks []string
 	seedDue(t, db, 100, clock.Now(), &tracks)
-	ctx := context.Background()
-	var pollers []*workers.Poller
-	for _, owner := range []string{"a", "b"} {
-		p, err := workers.NewPoller(workers.PollerOptions{
-			Owner: owner, Polls: db.Polls(), Parcels: db.Parcels(), Budgets: db.Budgets(),
-			Carrier: client, BatchSize: 20, Lease: time.Minute, Concurrency: 4, RatePerSec: 10000,
-			DailyLimit: limit, Clock: clock.Now, TrackingClock: clock.Now,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = p.Close(ctx) })
-		pollers = append(pollers, p)
-	}
-	drain := func() {
-		var wg sync.WaitGroup
-		for _, p := range pollers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := p.Drain(ctx, 100); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-	}
-	asked := func() int {
-		counter.mu.Lock()
-		defer counter.mu.Unlock()
-		n := 0
-		for _, c := range counter.calls {
-			n += c
-		}
-		return n
-	}
+	pollers := budgetPollers(t, workers.PollerOptions{
+		Polls: db.Polls(), Parcels: db.Parcels(), Budgets: db.Budgets(), Carrier: client,
+		BatchSize: 20, DailyLimit: limit, Clock: clock.Now, TrackingClock: clock.Now,
+	})
 	// The night share of 30 is 4 (12 %, rounded).
 	for _, step := range []struct {
 		at   time.Duration
@@ -327,8 +316,8 @@ func TestPacedBudget(t *testing.T) {
 		{24*time.Hour - time.Second, limit},
 	} {
 		clock.Add(day.Add(step.at).Sub(clock.Now()))
-		drain()
-		if got := asked(); got != step.want {
+		drainAll(t, pollers)
+		if got := counter.total(); got != step.want {
 			t.Fatalf("at %s: carrier asked %d times, want %d of %d", clock.Now().Format("15:04:05"), got, step.want, limit)
 		}
 	}
@@ -362,11 +351,7 @@ func TestAccountRefusalPausesEveryParcel(t *testing.T) {
 			if st.Polled != 0 || st.Released == 0 {
 				t.Fatalf("stats %+v: want nothing polled and the rows released", st)
 			}
-			asked := 0
-			for _, c := range f.counter.calls {
-				asked += c
-			}
-			if asked > 8 {
+			if asked := f.counter.total(); asked > 8 {
 				t.Errorf("carrier asked %d times after refusing the account, want at most the 8 calls in flight", asked)
 			}
 			claim, err := f.db.Polls().ClaimDue(ctx, "x", f.sandbox.Now(), time.Now(), time.Minute, 1000)

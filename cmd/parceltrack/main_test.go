@@ -131,6 +131,9 @@ func TestServeRefusesBadConfigurationWithOneLine(t *testing.T) {
 		{"nonsense address", map[string]string{"HTTP_ADDR": "nonsense"}, "HTTP_ADDR"},
 		{"unreachable database", map[string]string{"MONGODB_URI": "mongodb://127.0.0.1:1"}, "database not reachable"},
 		{"bad log level", map[string]string{"LOG_LEVEL": "shout"}, "LOG_LEVEL"},
+		{"twilio sid without token", map[string]string{"TWILIO_ACCOUNT_SID": providerTestSID, "TWILIO_FROM": providerTestFrom},
+			"TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set"},
+		{"smtp host without sender", map[string]string{"SMTP_HOST": "smtp.example.ru"}, "SMTP_FROM: required when SMTP_HOST is set"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
