@@ -83,7 +83,7 @@ func testRoutes(s *server, app *fiber.App) {
 	framed.Get("", func(c *fiber.Ctx) error { return c.SendString("admin") })
 }
 
-func newTestApp(t *testing.T, d Deps) testApp {
+func newTestApp(t testing.TB, d Deps) testApp {
 	t.Helper()
 	buf := &syncBuffer{}
 	d.Logger = slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -108,7 +108,7 @@ func (r response) doc(t *testing.T) *goquery.Document {
 	return d
 }
 
-func (a testApp) do(t *testing.T, req *http.Request) response {
+func (a testApp) do(t testing.TB, req *http.Request) response {
 	t.Helper()
 	resp, err := a.app.Test(req, -1)
 	if err != nil {
@@ -122,7 +122,7 @@ func (a testApp) do(t *testing.T, req *http.Request) response {
 	return response{Response: resp, body: string(b)}
 }
 
-func (a testApp) get(t *testing.T, target string, headers ...string) response {
+func (a testApp) get(t testing.TB, target string, headers ...string) response {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	for i := 0; i+1 < len(headers); i += 2 {

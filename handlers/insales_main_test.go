@@ -40,7 +40,7 @@ type insalesWorld struct {
 	ins *insales.App
 }
 
-func newInsalesWorld(t *testing.T, baseURL string) insalesWorld {
+func newInsalesWorld(t testing.TB, baseURL string) insalesWorld {
 	t.Helper()
 	db := testDB.DB(t)
 	shopAPI := httptest.NewServer(http.HandlerFunc(testShopAccount))
@@ -87,7 +87,7 @@ func testShopAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 // install installs the test shop through the install URL.
-func (w insalesWorld) install(t *testing.T) insales.AppShop {
+func (w insalesWorld) install(t testing.TB) insales.AppShop {
 	t.Helper()
 	r := w.get(t, "/insales/install?shop="+testShopDomain+"&token=token123&insales_id=5")
 	if r.StatusCode != 200 {

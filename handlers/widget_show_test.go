@@ -23,7 +23,7 @@ type widgetWorld struct {
 
 const widgetTrackField = 555
 
-func newWidgetWorld(t *testing.T) widgetWorld {
+func newWidgetWorld(t testing.TB) widgetWorld {
 	t.Helper()
 	w := newInsalesWorld(t, "")
 	shop := w.install(t)
@@ -50,7 +50,7 @@ const (
 
 // importTrack imports order id with track as a webhook would and returns
 // the order's parcel id.
-func (w widgetWorld) importTrack(t *testing.T, id int64, updated time.Time, track string) string {
+func (w widgetWorld) importTrack(t testing.TB, id int64, updated time.Time, track string) string {
 	t.Helper()
 	o := insales.Order{ID: id, Number: id + 1000, UpdatedAt: updated,
 		Customer:     insales.Customer{Name: widgetBuyerName, Surname: "Смирнова", Phone: "8 (912) 345-67-89", Email: widgetBuyerEmail},

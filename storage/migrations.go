@@ -32,7 +32,7 @@ func collections() []string {
 		colSandboxInsalesShop, colSandboxInsalesCounters, colSandboxInsalesOrders,
 		colSandboxInsalesFields, colSandboxInsalesWebhooks, colSandboxInsalesWidgets,
 		colSandboxInsalesStatuses, colTickets, colAPIUsers, colEventsSeen, colMessageStatus,
-		colSandboxOutbox, colSessions, colVerifications, colCSRFTokens,
+		colSandboxOutbox, colSessions, colVerifications, colCSRFTokens, colOrderParcels,
 	}
 }
 
@@ -45,11 +45,13 @@ type IndexSpec struct {
 	Unique     bool
 }
 
-// Migration is one numbered, named step. Steps only add indexes (idempotent on
-// MongoDB and FerretDB alike), so two processes migrating at once is harmless.
+// Migration is one numbered, named step: indexes to add, then an optional
+// backfill of data. Both are idempotent on MongoDB and FerretDB alike, so two
+// processes migrating at once is harmless.
 type Migration struct {
-	ID      string
-	Indexes []IndexSpec
+	ID       string
+	Indexes  []IndexSpec
+	Backfill func(ctx context.Context, d *DB) error
 }
 
 // Migrations lists every step in order. Never edit a released step: add one.
@@ -98,6 +100,9 @@ func Migrations() []Migration {
 			// sparse, so a unique index would refuse the second of them.
 			{Collection: colShops, Name: "widget_key", Keys: bson.D{{Key: "settings.widget_key", Value: 1}}},
 		}},
+		// Every order's parcel ids, read by _id (order_parcels.go), listed
+		// for the parcels stored before.
+		{ID: "0008_order_parcels", Backfill: backfillOrderParcels},
 	}
 }
 
@@ -105,6 +110,15 @@ func Migrations() []Migration {
 // returns the IDs it applied.
 func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	var applied []string
+	// First, so the steps' backfills already write through the _id index.
+	if d.tuneDir != "" {
+		if err := d.createCollections(ctx, collections()); err != nil {
+			return applied, err
+		}
+		if err := tuneEmbedded(ctx, d.tuneDir, d.db.Name()); err != nil {
+			return applied, err
+		}
+	}
 	for _, m := range Migrations() {
 		err := d.db.Collection(colMigrations).FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Err()
 		if err == nil {
@@ -119,6 +133,11 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 				return applied, fmt.Errorf("storage: migrate %s: index %s.%s: %w", m.ID, ix.Collection, ix.Name, err)
 			}
 		}
+		if m.Backfill != nil {
+			if err := m.Backfill(ctx, d); err != nil {
+				return applied, fmt.Errorf("storage: migrate %s: %w", m.ID, err)
+			}
+		}
 		_, err = d.db.Collection(colMigrations).InsertOne(ctx, bson.D{
 			{Key: "_id", Value: m.ID},
 			{Key: "applied_at", Value: time.Now().UTC()},
@@ -127,14 +146,6 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 			return applied, mapErr("migrate: record "+m.ID, err)
 		}
 		applied = append(applied, m.ID)
-	}
-	if d.tuneDir != "" {
-		if err := d.createCollections(ctx, collections()); err != nil {
-			return applied, err
-		}
-		if err := tuneEmbedded(ctx, d.tuneDir, d.db.Name()); err != nil {
-			return applied, err
-		}
 	}
 	return applied, nil
 }

@@ -124,12 +124,6 @@ func (p *ParcelImports) list(ctx context.Context, op string, filter bson.D, opts
 	return out, nil
 }
 
-// OrderParcels implements insales.ParcelStore.
-func (p *ParcelImports) OrderParcels(ctx context.Context, shopID string, orderID int64) ([]insales.ImportedParcel, error) {
-	// Served by shop_order_track_unique (prefix shop_id, order_id).
-	return p.list(ctx, "order parcels", bson.D{{Key: "shop_id", Value: shopID}, {Key: "order_id", Value: orderID}}, options.Find())
-}
-
 // SchedulePoll implements insales.ParcelStore: one upsert of the polling
 // row, which keeps the row's lease and history fingerprint.
 func (p *ParcelImports) SchedulePoll(ctx context.Context, parcel insales.ImportedParcel, plan insales.PollPlan) error {
@@ -193,6 +187,9 @@ func (p *ParcelImports) InsertParcel(ctx context.Context, parcel insales.Importe
 		ChargeKind:     string(parcel.ChargeKind),
 		TrackSetAt:     parcel.TrackSetAt.UTC(),
 		OrderUpdatedAt: parcel.OrderUpdatedAt.UTC(),
+	}
+	if err := p.db.listOrderParcel(ctx, parcel.ShopID, parcel.OrderID, parcel.ID); err != nil {
+		return err
 	}
 	// Unique _id and shop_order_track_unique reject a duplicate.
 	_, err := p.db.db.Collection(colParcels).InsertOne(ctx, d)
