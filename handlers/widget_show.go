@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ type widgetData struct {
 	Meaning string
 	Problem string
 	Facts   []widgetFact
+	// CabinetURL opens the app's cabinet through the InSales login round
+	// trip (the frame has no session of its own).
+	CabinetURL string
 }
 
 // widgetFact is one line of the panel: "Хранение до: 18.04.2026 (осталось 3 дн.)".
@@ -144,7 +148,8 @@ var widgetMeanings = map[tracking.State]string{
 // widgetView turns what the app knows into the panel's lines, dates in
 // Moscow time.
 func widgetView(w insales.OrderWidget, url string) widgetData {
-	d := widgetData{URL: url, Refresh: true}
+	d := widgetData{URL: url, Refresh: true,
+		CabinetURL: "/insales/login?" + neturl.Values{"shop": {w.ShopDomain}, "insales_id": {strconv.FormatInt(w.InsalesID, 10)}}.Encode()}
 	p := w.Parcel
 	if p == nil {
 		d.NoTrack, d.State = true, string(tracking.StateNoTrack)

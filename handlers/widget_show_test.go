@@ -271,6 +271,12 @@ func TestWidgetHeadersAndFragment(t *testing.T) {
 		t.Errorf("Vary %q", full.Header.Get("Vary"))
 	}
 	doc := full.doc(t)
+	// The cabinet link starts the InSales login round trip for this shop.
+	cabinet := doc.Find(".widget-footer a").AttrOr("href", "")
+	if login := w.get(t, cabinet); login.StatusCode/100 != 3 ||
+		!strings.Contains(login.Header.Get("Location"), testShopDomain+"/admin/applications/parceltrack/login?token=") {
+		t.Errorf("cabinet link %q answers %d, Location %q; want the shop's InSales login", cabinet, login.StatusCode, login.Header.Get("Location"))
+	}
 	if doc.Find("html").Length() != 1 || doc.Find("script[src*='htmx']").Length() != 1 || doc.Find("link[href*='app']").Length() != 1 {
 		t.Errorf("full page lacks its document, htmx or stylesheet:\n%s", full.body)
 	}

@@ -15,7 +15,9 @@ import (
 type OrderWidget struct {
 	// ShopDomain is the shop's domain, the admin the widget may be framed in.
 	ShopDomain string
-	OrderID    int64
+	// InsalesID names the shop in the app's login link (the cabinet).
+	InsalesID int64
+	OrderID   int64
 	// Parcel is the order's current parcel; nil when the order has no track
 	// (none was ever typed, or it was cleared).
 	Parcel *WidgetParcel
@@ -89,7 +91,7 @@ func (a *App) OrderWidget(ctx context.Context, widgetKey string, orderID int64) 
 	if shop.Uninstalled {
 		return OrderWidget{}, fmt.Errorf("insales: widget: shop %s is uninstalled: %w", shop.ID, ErrUnknownShop)
 	}
-	w := OrderWidget{ShopDomain: shop.Domain, OrderID: orderID, Now: a.o.TrackingClock()}
+	w := OrderWidget{ShopDomain: shop.Domain, InsalesID: shop.InsalesID, OrderID: orderID, Now: a.o.TrackingClock()}
 	parcels, err := a.o.Parcels.OrderParcels(ctx, shop.ID, orderID)
 	if err != nil {
 		return OrderWidget{}, fmt.Errorf("insales: widget: shop %s order %d: %w", shop.ID, orderID, err)
