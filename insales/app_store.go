@@ -221,6 +221,9 @@ type ImportedParcel struct {
 	Status     StatusWrite
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Tracking is what the carrier told, as the poller last stored it (no
+	// events in listings that leave them out, such as ShopParcels).
+	Tracking TrackingDetails
 }
 
 // Stopped reports whether the parcel no longer follows its order.
@@ -273,8 +276,6 @@ type ParcelStore interface {
 	NoBalanceParcels(ctx context.Context, shopID string, limit int) ([]ImportedParcel, error)
 	// Parcel reads one parcel.
 	Parcel(ctx context.Context, id string) (ImportedParcel, error)
-	// ParcelTracking reads what the carrier told about one parcel.
-	ParcelTracking(ctx context.Context, id string) (TrackingDetails, error)
 	// ShopParcels lists the shop's most recently updated parcels.
 	ShopParcels(ctx context.Context, shopID string, limit int) ([]ImportedParcel, error)
 	// SaveStatusWrite records the order status the app set.

@@ -100,11 +100,7 @@ func (a *App) OrderWidget(ctx context.Context, widgetKey string, orderID int64) 
 	if cur == nil || cur.StopReason == StopTrackCleared {
 		return w, nil // the order carries no track now
 	}
-	det, err := a.o.Parcels.ParcelTracking(ctx, cur.ID)
-	if err != nil {
-		return OrderWidget{}, fmt.Errorf("insales: widget: parcel %s: %w", cur.ID, err)
-	}
-	p := widgetParcel(*cur, det, w.Now)
+	p := widgetParcel(*cur, w.Now)
 	w.Parcel = &p
 	return w, nil
 }
@@ -121,9 +117,10 @@ func isWidgetKey(k string) bool {
 	return true
 }
 
-// widgetParcel combines the parcel's stored state with its tracking
-// details, judged at now.
-func widgetParcel(p ImportedParcel, det TrackingDetails, now time.Time) WidgetParcel {
+// widgetParcel is the parcel's stored state and tracking details, judged at
+// now.
+func widgetParcel(p ImportedParcel, now time.Time) WidgetParcel {
+	det := p.Tracking
 	w := WidgetParcel{Track: p.Track, State: p.State, EnteredAt: p.EnteredAt}
 	if p.State == tracking.StateTrackError {
 		if _, err := tracking.Validate(p.Track); err != nil {

@@ -84,6 +84,12 @@ func (d importedDoc) imported() insales.ImportedParcel {
 		},
 		CreatedAt: d.CreatedAt,
 		UpdatedAt: d.UpdatedAt,
+		Tracking: insales.TrackingDetails{
+			ArrivedAt:   derefTime(d.ArrivedAt),
+			Deadline:    derefTime(d.Deadline),
+			LastEventAt: derefTime(d.LastEventAt),
+			Events:      d.Events,
+		},
 	}
 	if d.OrderStatus.OrderUpdatedAt != nil {
 		p.Status.OrderUpdatedAt = *d.OrderStatus.OrderUpdatedAt
@@ -292,31 +298,6 @@ func (p *ParcelImports) Parcel(ctx context.Context, id string) (insales.Imported
 		return insales.ImportedParcel{}, appErr("get parcel "+id, err)
 	}
 	return d.imported(), nil
-}
-
-// ParcelTracking implements insales.ParcelStore: only the carrier-derived
-// fields are read.
-func (p *ParcelImports) ParcelTracking(ctx context.Context, id string) (insales.TrackingDetails, error) {
-	var d struct {
-		Events      []tracking.Event `bson:"events"`
-		ArrivedAt   *time.Time       `bson:"arrived_at"`
-		Deadline    *time.Time       `bson:"deadline"`
-		LastEventAt *time.Time       `bson:"last_event_at"`
-	}
-	// Served by _id.
-	err := p.db.db.Collection(colParcels).FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-		options.FindOne().SetProjection(bson.D{
-			{Key: "events", Value: 1}, {Key: "arrived_at", Value: 1}, {Key: "deadline", Value: 1}, {Key: "last_event_at", Value: 1},
-		})).Decode(&d)
-	if err != nil {
-		return insales.TrackingDetails{}, appErr("get parcel tracking "+id, err)
-	}
-	return insales.TrackingDetails{
-		ArrivedAt:   derefTime(d.ArrivedAt),
-		Deadline:    derefTime(d.Deadline),
-		LastEventAt: derefTime(d.LastEventAt),
-		Events:      d.Events,
-	}, nil
 }
 
 // ShopParcels implements insales.ParcelStore.
