@@ -101,11 +101,5 @@ func (t *CSRFTokens) Close() error { return nil }
 // Sweep deletes the tokens expired at now and returns how many; the periodic
 // sweep job runs it.
 func (t *CSRFTokens) Sweep(ctx context.Context, now time.Time) (int64, error) {
-	// Served by expires_at.
-	res, err := t.db.db.Collection(colCSRFTokens).DeleteMany(ctx,
-		bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
-	if err != nil {
-		return 0, mapErr("sweep csrf tokens", err)
-	}
-	return res.DeletedCount, nil
+	return t.db.sweepExpired(ctx, colCSRFTokens, now)
 }

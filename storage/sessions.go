@@ -89,11 +89,18 @@ func (s *Sessions) Delete(ctx context.Context, id string) error {
 // Sweep deletes the sessions expired at now and returns how many; a periodic
 // job runs it.
 func (s *Sessions) Sweep(ctx context.Context, now time.Time) (int64, error) {
-	// Served by expires_at.
-	res, err := s.db.db.Collection(colSessions).DeleteMany(ctx,
+	return s.db.sweepExpired(ctx, colSessions, now)
+}
+
+// sweepExpired deletes the documents of collection whose expires_at is at or
+// before now and returns how many (the embedded server has no TTL indexes,
+// so a periodic job sweeps). Readers treat such documents as gone already.
+func (d *DB) sweepExpired(ctx context.Context, collection string, now time.Time) (int64, error) {
+	// Served by expires_at (migrations 0004 and 0006 give both collections one).
+	res, err := d.db.Collection(collection).DeleteMany(ctx,
 		bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
 	if err != nil {
-		return 0, mapErr("sweep sessions", err)
+		return 0, mapErr("sweep "+collection, err)
 	}
 	return res.DeletedCount, nil
 }
