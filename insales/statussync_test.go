@@ -28,18 +28,8 @@ func TestStatusRankIsForwardOnly(t *testing.T) {
 
 func TestStatusSyncMovesForwardAndRespectsTheMerchant(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{sandbox: true})
+	e, shop, orderID, parcel := trackedDemoOrder(t)
 	ctx := e.ctx()
-	shop := e.installSandbox()
-	if _, err := e.app.ReconcileShop(ctx, shop.ID); err != nil {
-		t.Fatal(err)
-	}
-	var orderID int64
-	for id := range e.demoTracked(t, shop.TrackFieldID) {
-		orderID = id
-		break
-	}
-	parcel := e.parcels(shop.ID, orderID)[0]
 	creds := insales.Shop{Domain: e.sb.ShopDomain(), Password: e.sb.State().Password, ID: shop.InsalesID}
 	setByHand := func(permalink string) {
 		t.Helper()
@@ -110,18 +100,8 @@ func TestStatusSyncMovesForwardAndRespectsTheMerchant(t *testing.T) {
 
 func TestOnStateChangeSyncsThroughTheHook(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{sandbox: true})
+	e, shop, orderID, parcel := trackedDemoOrder(t)
 	ctx := e.ctx()
-	shop := e.installSandbox()
-	if _, err := e.app.ReconcileShop(ctx, shop.ID); err != nil {
-		t.Fatal(err)
-	}
-	var orderID int64
-	for id := range e.demoTracked(t, shop.TrackFieldID) {
-		orderID = id
-		break
-	}
-	parcel := e.parcels(shop.ID, orderID)[0]
 	if _, err := e.db.Database().Collection("shops").UpdateOne(ctx, bson.D{{Key: "_id", Value: shop.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "settings.status_sync", Value: storage.StatusSync{Enabled: true, Mapping: map[string]string{"delivered": "dostavlen"}}}}}}); err != nil {
 		t.Fatal(err)
@@ -137,4 +117,21 @@ func TestOnStateChangeSyncsThroughTheHook(t *testing.T) {
 	if p, _ := e.db.ParcelImports().Parcel(ctx, parcel.ID); p.Status.Permalink != "dostavlen" || p.Status.State != tracking.StateDelivered {
 		t.Fatalf("status write not recorded: %+v", p.Status)
 	}
+}
+
+// trackedDemoOrder installs the app in the sandbox shop, imports its demo
+// orders and returns one order that carries a track, with its parcel.
+func trackedDemoOrder(t *testing.T) (*env, insales.AppShop, int64, insales.ImportedParcel) {
+	t.Helper()
+	e := newEnv(t, envOptions{sandbox: true})
+	shop := e.installSandbox()
+	if _, err := e.app.ReconcileShop(e.ctx(), shop.ID); err != nil {
+		t.Fatal(err)
+	}
+	var orderID int64
+	for id := range e.demoTracked(t, shop.TrackFieldID) {
+		orderID = id
+		break
+	}
+	return e, shop, orderID, e.parcels(shop.ID, orderID)[0]
 }
