@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -32,8 +30,8 @@ const (
 )
 
 // insalesWorld is the web app with a real InSales app behind it, on a fresh
-// database. InSales answers only the install check (testShopAccount): the
-// setup job fails at once, which these tests do not look at.
+// database. InSales (fakeInsalesAPI, failing) answers only the install
+// check: the setup job fails at once, which these tests do not look at.
 type insalesWorld struct {
 	testApp
 	db  *storage.DB
@@ -43,9 +41,10 @@ type insalesWorld struct {
 func newInsalesWorld(t testing.TB, baseURL string) insalesWorld {
 	t.Helper()
 	db := testDB.DB(t)
-	shopAPI := httptest.NewServer(http.HandlerFunc(testShopAccount))
-	t.Cleanup(shopAPI.Close)
-	client, err := insales.New(insales.Config{AppID: "parceltrack", BaseURL: insales.BaseURLPattern(shopAPI.URL + "/{shop}"),
+	// InSales confirms installs with token123 and fails every setup call.
+	shopAPI := newFakeInsalesAPI(t, insales.InstallPassword("token123", testInsalesSecret))
+	shopAPI.failing.Store(true)
+	client, err := insales.New(insales.Config{AppID: "parceltrack", BaseURL: insales.BaseURLPattern(shopAPI.srv.URL + "/{shop}"),
 		HTTPClient: &http.Client{Timeout: 2 * time.Second}, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -69,21 +68,6 @@ func newInsalesWorld(t testing.TB, baseURL string) insalesWorld {
 	}
 	a := newTestApp(t, Deps{BaseURL: baseURL, InSales: ins, Sessions: db.Sessions()})
 	return insalesWorld{testApp: a, db: db, ins: ins}
-}
-
-// testShopAccount answers GET /admin/account.json for the test shop installed
-// with token123, and fails every other call as an unreachable InSales would.
-func testShopAccount(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/"+testShopDomain+"/admin/account.json" {
-		http.Error(w, "not in this test", http.StatusBadGateway)
-		return
-	}
-	if user, pass, _ := r.BasicAuth(); user != "parceltrack" || pass != insales.InstallPassword("token123", testInsalesSecret) {
-		http.Error(w, "HTTP Basic: Access denied.", http.StatusUnauthorized)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"id":%d,"subdomain":"shop"}`, testInsalesID)
 }
 
 // install installs the test shop through the install URL.

@@ -47,7 +47,7 @@ type fakeInsalesAPI struct {
 	statuses []insales.CustomStatus
 }
 
-func newFakeInsalesAPI(t *testing.T, password string) *fakeInsalesAPI {
+func newFakeInsalesAPI(t testing.TB, password string) *fakeInsalesAPI {
 	t.Helper()
 	f := &fakeInsalesAPI{password: password, nextID: 100,
 		statuses: []insales.CustomStatus{{Permalink: "novyy", Title: "Новый", SystemStatus: "new"}}}
