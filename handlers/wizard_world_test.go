@@ -97,11 +97,7 @@ func (f *fakeInsalesAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case key == "GET webhooks" && id == 0:
 		reply(200, f.webhooks)
 	case key == "POST webhooks":
-		var h insales.Webhook
-		_ = json.Unmarshal(body["webhook"], &h)
-		h.ID = f.nextID
-		f.webhooks = append(f.webhooks, h)
-		reply(201, h)
+		reply(201, appendNew(body["webhook"], &f.webhooks, func(h *insales.Webhook) { h.ID = f.nextID }))
 	case key == "GET fields" && id == 0:
 		reply(200, f.fields)
 	case key == "GET fields":
@@ -113,19 +109,11 @@ func (f *fakeInsalesAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		http.NotFound(w, r)
 	case key == "POST fields":
-		var fl insales.Field
-		_ = json.Unmarshal(body["field"], &fl)
-		fl.ID = f.nextID
-		f.fields = append(f.fields, fl)
-		reply(201, fl)
+		reply(201, appendNew(body["field"], &f.fields, func(fl *insales.Field) { fl.ID = f.nextID }))
 	case key == "GET application_widgets" && id == 0:
 		reply(200, f.widgets)
 	case key == "POST application_widgets":
-		var wd insales.ApplicationWidget
-		_ = json.Unmarshal(body["application_widget"], &wd)
-		wd.ID = f.nextID
-		f.widgets = append(f.widgets, wd)
-		reply(201, wd)
+		reply(201, appendNew(body["application_widget"], &f.widgets, func(wd *insales.ApplicationWidget) { wd.ID = f.nextID }))
 	case key == "PUT application_widgets":
 		for i, wd := range f.widgets {
 			if wd.ID == id {
@@ -139,14 +127,22 @@ func (f *fakeInsalesAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case key == "GET custom_statuses":
 		reply(200, f.statuses)
 	case key == "POST custom_statuses":
-		var cs insales.CustomStatus
-		_ = json.Unmarshal(body["custom_status"], &cs)
-		cs.Permalink = "status-" + strconv.FormatInt(f.nextID, 10)
-		f.statuses = append(f.statuses, cs)
-		reply(201, cs)
+		reply(201, appendNew(body["custom_status"], &f.statuses, func(cs *insales.CustomStatus) {
+			cs.Permalink = "status-" + strconv.FormatInt(f.nextID, 10)
+		}))
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// appendNew decodes a created record from its request body, lets number
+// give it its id, and keeps it.
+func appendNew[T any](raw json.RawMessage, list *[]T, number func(*T)) T {
+	var v T
+	_ = json.Unmarshal(raw, &v)
+	number(&v)
+	*list = append(*list, v)
+	return v
 }
 
 // counts returns how many webhooks, fields and widgets exist.
