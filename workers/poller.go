@@ -153,19 +153,23 @@ func (p *Poller) Drain(ctx context.Context, maxBatches int) (Stats, error) {
 	next, err := p.claimBatch(ctx)
 	for ran := 1; err == nil && len(next.claim.Polls) > 0; ran++ {
 		current := next
-		ahead := make(chan claimedBatch, 1)
+		var (
+			ahead    batch
+			aheadErr error
+			claimed  = make(chan struct{})
+		)
 		if ran < maxBatches {
 			go func() {
-				b, err := p.claimBatch(ctx)
-				ahead <- claimedBatch{b, err}
+				defer close(claimed)
+				ahead, aheadErr = p.claimBatch(ctx)
 			}()
 		} else {
-			ahead <- claimedBatch{}
+			close(claimed)
 		}
 		st, runErr := p.pollBatch(ctx, current)
 		total.add(st)
-		got := <-ahead
-		next, err = got.batch, got.err
+		<-claimed
+		next, err = ahead, aheadErr
 		if runErr != nil || st.Released > 0 {
 			// The account was refused or the process is stopping: the
 			// batch claimed ahead goes back untouched.
@@ -184,13 +188,8 @@ func (s *Stats) add(o Stats) {
 	s.Released += o.Released
 }
 
-// claimedBatch is a batch claimed but not polled yet: its leases are held
-// and its share of the day's budget is reserved.
-type claimedBatch struct {
-	batch batch
-	err   error
-}
-
+// batch is a claimed batch: its leases are held and its share of the day's
+// budget is reserved until it is polled or abandoned.
 type batch struct {
 	day   string
 	claim storage.Claim
