@@ -7,6 +7,9 @@
 // Assets.URL ("js/htmx.min.js" → "/static/js/htmx.min.3f2a9c01de.js").
 package static
 
+// css/states.css is generated from tracking.State.Palette.
+//go:generate env UPDATE_STATES_CSS=1 go test -run ^TestStatesCSSMatchesPalette$ .
+
 import (
 	"bytes"
 	"compress/gzip"

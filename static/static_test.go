@@ -33,6 +33,7 @@ func TestURL(t *testing.T) {
 		{"htmx", "js/htmx.min.js", `^/static/js/htmx\.min\.[0-9a-f]{10}\.js$`},
 		{"pico", "css/pico.classless.min.css", `^/static/css/pico\.classless\.min\.[0-9a-f]{10}\.css$`},
 		{"app css", "css/app.css", `^/static/css/app\.[0-9a-f]{10}\.css$`},
+		{"state badges css", "css/states.css", `^/static/css/states\.[0-9a-f]{10}\.css$`},
 		{"license", "js/htmx.LICENSE", `^/static/js/htmx\.[0-9a-f]{10}\.LICENSE$`},
 		{"unknown", "js/jquery.js", ""},
 		{"fingerprinted name is not a name", "js/htmx.min.0123456789.js", ""},
@@ -185,7 +186,7 @@ func TestAcceptsGzip(t *testing.T) {
 func TestVendoredFilesPresent(t *testing.T) {
 	_, a := newApp(t)
 	names := strings.Join(a.Names(), " ")
-	for _, want := range []string{"js/htmx.min.js", "js/htmx.LICENSE", "css/pico.classless.min.css", "css/pico.LICENSE", "css/app.css", "img/favicon.svg"} {
+	for _, want := range []string{"js/htmx.min.js", "js/htmx.LICENSE", "css/pico.classless.min.css", "css/pico.LICENSE", "css/app.css", "css/states.css", "img/favicon.svg"} {
 		if !strings.Contains(names, want) {
 			t.Errorf("asset %s missing; have %s", want, names)
 		}

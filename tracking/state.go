@@ -76,49 +76,50 @@ func (s State) Waiting() bool {
 	return false
 }
 
-// Color returns the suggested widget colour as "#rrggbb".
-func (s State) Color() string {
+// Palette returns the colours of the state's badge as "#rrggbb": the
+// background and the text drawn on it. It is the one palette of the product:
+// static/css/states.css is generated from it (see static/states_css_test.go),
+// and the sandbox, the cabinet and the widget all paint badges with those
+// classes. Every pair keeps at least 4.5:1 contrast (WCAG 2.x, normal text),
+// because badges are small bold text that merchants read at a glance.
+//
+// The hues follow DESIGN.md §3; the three waiting states are one amber hue
+// that darkens as the buyer keeps the parcel waiting longer. An unknown state
+// gets no_track's grey, the colour of "nothing to say".
+func (s State) Palette() (bg, fg string) {
 	switch s {
 	case StateStopped:
-		return "#cfd4da" // light grey
+		return "#d9d9d9", "#333333" // light grey
 	case StateNoBalance:
-		return "#111111" // black
+		return "#111111", "#ffffff" // black
 	case StateNoTrack:
-		return "#9aa0a6" // grey
+		// A mid grey between stopped and stale; white text on it would need a
+		// grey as dark as stale's, so the text is black.
+		return "#8a8a8a", "#000000"
 	case StateTrackError:
-		return "#d4148c" // magenta
+		return "#c2187a", "#ffffff" // magenta
 	case StateDelivered:
-		return "#2e9d4a" // green
+		return "#2e7d32", "#ffffff" // green
 	case StateReturned:
-		return "#e53935" // red
+		return "#d32f2f", "#ffffff" // red
 	case StateLost:
-		return "#8b1a1a" // dark red
+		return "#7f0000", "#ffffff" // dark red
 	case StateStale:
-		return "#5f6368" // dark grey
+		return "#555555", "#ffffff" // dark grey
 	case StateArrived:
-		return "#ffd54f" // light amber
+		return "#ffd28f", "#331f00" // light amber, hue 36°
 	case StateWaiting:
-		return "#ffa000" // amber
+		return "#f9a21f", "#331f00" // amber, hue 36°
 	case StateWaitingLong:
-		return "#8d5524" // dark amber / brown
+		return "#8b5d18", "#ffffff" // dark amber / brown, hue 36°
 	case StateProbablyArrived:
-		return "#8e44ad" // violet
+		return "#7b4fc9", "#ffffff" // violet
 	case StateInTransit:
-		return "#1e88e5" // blue
+		return "#1e63c4", "#ffffff" // blue
 	case StateRegistered:
-		return "#81d4fa" // light blue
+		return "#a9d1f7", "#0b2e52" // light blue
 	}
-	return "#9aa0a6"
-}
-
-// TextColor returns a readable text colour ("#000000" or "#ffffff") for a
-// label drawn on Color.
-func (s State) TextColor() string {
-	switch s {
-	case StateStopped, StateArrived, StateWaiting, StateRegistered:
-		return "#000000"
-	}
-	return "#ffffff"
+	return StateNoTrack.Palette()
 }
 
 // Label returns the Russian label shown to the merchant in the widget.

@@ -32,13 +32,14 @@ func TestStates(t *testing.T) {
 			if s.Waiting() != waiting[s] {
 				t.Errorf("Waiting() = %v", s.Waiting())
 			}
-			if !hex.MatchString(s.Color()) || !hex.MatchString(s.TextColor()) {
-				t.Errorf("colours %q / %q are not #rrggbb", s.Color(), s.TextColor())
+			bg, fg := s.Palette()
+			if !hex.MatchString(bg) || !hex.MatchString(fg) {
+				t.Errorf("colours %q / %q are not #rrggbb", bg, fg)
 			}
-			if other, dup := colours[s.Color()]; dup {
-				t.Errorf("colour %s shared with %q", s.Color(), other)
+			if other, dup := colours[bg]; dup {
+				t.Errorf("background %s shared with %q", bg, other)
 			}
-			colours[s.Color()] = s
+			colours[bg] = s
 			if s.Label() == "" || s.Label() == State("x").Label() {
 				t.Errorf("no Russian label: %q", s.Label())
 			}
