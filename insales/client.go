@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"parceltrack/retryafter"
 )
 
 // Defaults for Config members left zero.
@@ -282,7 +284,11 @@ func (c *Client) attempt(ctx context.Context, shop Shop, lim *shopLimiter, metho
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
 		apiErr := newAPIError(resp.StatusCode, b)
 		if IsRateLimited(apiErr) {
-			apiErr.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
+			wait, ok := retryafter.Parse(resp.Header.Get("Retry-After"), c.clock.Now())
+			if !ok {
+				wait = defaultRetryAfter
+			}
+			apiErr.RetryAfter = wait
 		}
 		return apiErr, nil
 	}
@@ -294,26 +300,4 @@ func (c *Client) attempt(ctx context.Context, shop Shop, lim *shopLimiter, metho
 		return nil, fmt.Errorf("%s %s: decode response: %w", method, path, err)
 	}
 	return nil, nil
-}
-
-// parseRetryAfter reads Retry-After as seconds (what InSales sends) or as an
-// HTTP date; anything unusable falls back to a short default.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return defaultRetryAfter
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return defaultRetryAfter
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-		return 0
-	}
-	return defaultRetryAfter
 }

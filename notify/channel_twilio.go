@@ -15,6 +15,8 @@ import (
 
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"parceltrack/retryafter"
 )
 
 // DefaultTwilioTimeout bounds one Twilio API request when TwilioConfig.Timeout
@@ -258,7 +260,7 @@ func classifyTwilio(kind ChannelKind, status, code int, msg, retryAfter string, 
 	case twilioConfigCodes[code]:
 		se.Config = true
 	case status == http.StatusTooManyRequests || code == 20429:
-		se.RetryAfter = parseRetryAfter(retryAfter, time.Now())
+		se.RetryAfter, _ = retryafter.Parse(retryAfter, time.Now()) // no hint: 0, the queue's backoff decides
 	case status >= 500:
 		// Twilio's side: plain retry.
 	case status >= 400:
@@ -267,22 +269,4 @@ func classifyTwilio(kind ChannelKind, status, code int, msg, retryAfter string, 
 		se.Config = true
 	}
 	return se
-}
-
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"parceltrack/carriers"
+	"parceltrack/retryafter"
 	"parceltrack/tracking"
 )
 
@@ -184,7 +185,9 @@ func (c *Client) post(ctx context.Context, url, contentType string, body []byte)
 		return nil, &carriers.Error{Kind: carriers.Temporary, Code: "bad_response",
 			Message: fmt.Sprintf("answer larger than %d bytes", maxBody)}
 	}
-	return &response{status: res.StatusCode, body: data, retryAfter: parseRetryAfter(res.Header.Get("Retry-After"))}, nil
+	// Without a usable hint RetryAfter stays 0 and the poller's own pacing decides.
+	wait, _ := retryafter.Parse(res.Header.Get("Retry-After"), time.Now())
+	return &response{status: res.StatusCode, body: data, retryAfter: wait}, nil
 }
 
 // classify turns a parse result into the error to return: a SOAP fault or a
@@ -212,22 +215,4 @@ func (r *response) classify(parseErr error) error {
 		e.Kind = carriers.Account
 	}
 	return e
-}
-
-// parseRetryAfter reads a Retry-After header given in seconds or as an HTTP
-// date; anything else means no hint.
-func parseRetryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
