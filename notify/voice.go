@@ -2,12 +2,12 @@ package notify
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	"github.com/twilio/twilio-go/twiml"
 )
 
 // MaxTwiMLLength is Twilio's limit on the Twiml parameter of a call.
@@ -94,34 +94,30 @@ func (v *Voice) Send(ctx context.Context, m Message) (Result, error) {
 	return res, nil
 }
 
-// TwiML renders the document a call plays: text read in Russian, XML-escaped
-// (buyer names and product titles may contain "<" or "&"). voice sets the
-// <Say voice> attribute when not empty; repeat reads the text a second time
-// after a two-second pause.
+// TwiML renders the document a call plays: text read in Russian, built with
+// twilio-go's twiml package, which escapes it (buyer names and product titles
+// may contain "<", "&" or quotes) and replaces characters XML cannot carry
+// with U+FFFD, so a stray control character cannot make Twilio reject the
+// call. voice sets the <Say voice> attribute when not empty; repeat reads the
+// text a second time after a two-second pause.
+//
+// The package takes attributes from a map, so with a voice the order of
+// language and voice varies between calls: compare documents parsed, not as
+// strings.
 func TwiML(text, voice string, repeat bool) string {
-	var say strings.Builder
-	say.WriteString(`<Say language="ru-RU"`)
-	if voice != "" {
-		say.WriteString(` voice="`)
-		xmlEscape(&say, voice)
-		say.WriteString(`"`)
+	say := twiml.VoiceSay{
+		Message:  strings.TrimSpace(text),
+		Language: "ru-RU",
+		Voice:    voice, // the twiml package leaves out empty attributes
 	}
-	say.WriteString(`>`)
-	xmlEscape(&say, strings.TrimSpace(text))
-	say.WriteString(`</Say>`)
-
-	var b strings.Builder
-	b.WriteString(`<Response>`)
-	b.WriteString(say.String())
+	verbs := []twiml.Element{say}
 	if repeat {
-		b.WriteString(`<Pause length="2"/>`)
-		b.WriteString(say.String())
+		verbs = append(verbs, twiml.VoicePause{Length: "2"}, say)
 	}
-	b.WriteString(`</Response>`)
-	return b.String()
-}
-
-func xmlEscape(b *strings.Builder, s string) {
-	// xml.EscapeText writes to a strings.Builder without error.
-	_ = xml.EscapeText(b, []byte(s))
+	doc, err := twiml.Voice(verbs)
+	if err != nil {
+		// twiml.Voice writes into a bytes.Buffer, whose writes never fail.
+		panic("notify: render twiml: " + err.Error())
+	}
+	return doc
 }

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"encoding/xml"
 	"net/url"
 	"reflect"
 	"strings"
@@ -13,29 +14,91 @@ import (
 const callJSON = `{"account_sid":"` + testSID + `","api_version":"2010-04-01",` +
 	`"sid":"CA0123456789abcdef0123456789abcdef","status":"queued","to":"+79123456789"}`
 
+// xmlProlog opens every document the twiml package writes.
+const xmlProlog = `<?xml version="1.0" encoding="UTF-8"?>`
+
+// verb is one element under <Response>, as a parser sees it.
+type verb struct {
+	Name  string
+	Attrs map[string]string
+	Text  string
+}
+
+// parseTwiML reads a document the way Twilio does (encoding/xml) and returns
+// the verbs under its <Response> root.
+func parseTwiML(t *testing.T, doc string) []verb {
+	t.Helper()
+	var parsed struct {
+		XMLName xml.Name `xml:"Response"`
+		Verbs   []struct {
+			XMLName xml.Name
+			Attrs   []xml.Attr `xml:",any,attr"`
+			Text    string     `xml:",chardata"`
+		} `xml:",any"`
+	}
+	if err := xml.Unmarshal([]byte(doc), &parsed); err != nil {
+		t.Fatalf("TwiML does not parse: %v\n%s", err, doc)
+	}
+	var out []verb
+	for _, v := range parsed.Verbs {
+		attrs := map[string]string{}
+		for _, a := range v.Attrs {
+			attrs[a.Name.Local] = a.Value
+		}
+		out = append(out, verb{Name: v.XMLName.Local, Attrs: attrs, Text: v.Text})
+	}
+	return out
+}
+
+func say(text string, attrs ...string) verb {
+	v := verb{Name: "Say", Attrs: map[string]string{"language": "ru-RU"}, Text: text}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		v.Attrs[attrs[i]] = attrs[i+1]
+	}
+	return v
+}
+
+var pause = verb{Name: "Pause", Attrs: map[string]string{"length": "2"}}
+
 func TestTwiML(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		text   string
 		voice  string
 		repeat bool
-		want   string
+		want   []verb
 	}{
 		{"plain russian", "Ваш заказ прибыл.", "", false,
-			`<Response><Say language="ru-RU">Ваш заказ прибыл.</Say></Response>`},
-		{"markup in text is escaped", `Заказ <№5> & "подарок" 'да'`, "", false,
-			`<Response><Say language="ru-RU">Заказ &lt;№5&gt; &amp; &#34;подарок&#34; &#39;да&#39;</Say></Response>`},
+			[]verb{say("Ваш заказ прибыл.")}},
+		{"markup in text round-trips", `Заказ <№5> & "подарок" 'да'`, "", false,
+			[]verb{say(`Заказ <№5> & "подарок" 'да'`)}},
+		{"buyer name like a tag", `Иван </Say><Hangup/> & Co`, "", false,
+			[]verb{say(`Иван </Say><Hangup/> & Co`)}},
+		{"entity-like text stays literal", `Товар &amp; &#60;ещё&#62;`, "", false,
+			[]verb{say(`Товар &amp; &#60;ещё&#62;`)}},
 		{"surrounding space trimmed", "  Текст \n", "", false,
-			`<Response><Say language="ru-RU">Текст</Say></Response>`},
+			[]verb{say("Текст")}},
+		{"control characters replaced", "Заказ\x01 \x1b[1mгруш", "", false,
+			[]verb{say("Заказ\uFFFD \uFFFD[1mгруш")}},
+		{"invalid utf-8 replaced", "Заказ \xff", "", false,
+			[]verb{say("Заказ \uFFFD")}},
 		{"voice attribute", "Текст", "Polly.Tatyana", false,
-			`<Response><Say language="ru-RU" voice="Polly.Tatyana">Текст</Say></Response>`},
-		{"repeat after a pause", "Текст", "", true,
-			`<Response><Say language="ru-RU">Текст</Say><Pause length="2"/><Say language="ru-RU">Текст</Say></Response>`},
+			[]verb{say("Текст", "voice", "Polly.Tatyana")}},
+		{"voice attribute with quotes", "Текст", `a"b'<&>`, false,
+			[]verb{say("Текст", "voice", `a"b'<&>`)}},
+		{"repeat after a pause", "Текст & <ещё>", "Polly.Tatyana", true,
+			[]verb{say("Текст & <ещё>", "voice", "Polly.Tatyana"), pause, say("Текст & <ещё>", "voice", "Polly.Tatyana")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := notify.TwiML(tc.text, tc.voice, tc.repeat); got != tc.want {
-				t.Errorf("TwiML =\n%s\nwant\n%s", got, tc.want)
+			t.Parallel()
+			doc := notify.TwiML(tc.text, tc.voice, tc.repeat)
+			if !strings.HasPrefix(doc, xmlProlog+"<Response>") {
+				t.Errorf("TwiML does not start with the prolog and <Response>: %s", doc)
+			}
+			if got := parseTwiML(t, doc); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("TwiML %s\nparses as %+v\nwant %+v", doc, got, tc.want)
 			}
 		})
 	}
@@ -57,7 +120,7 @@ func TestVoiceSendsTwilioParameters(t *testing.T) {
 			wantForm: url.Values{
 				"To":             {"+79123456789"},
 				"From":           {"+15005550006"},
-				"Twiml":          {`<Response><Say language="ru-RU">Здравствуйте! Заказ &lt;1234&gt; &amp; подарок ждёт вас.</Say></Response>`},
+				"Twiml":          {xmlProlog + `<Response><Say language="ru-RU">Здравствуйте! Заказ &lt;1234&gt; &amp; подарок ждёт вас.</Say></Response>`},
 				"StatusCallback": {"https://app.example/twilio/call-status"},
 			},
 		},
@@ -68,7 +131,7 @@ func TestVoiceSendsTwilioParameters(t *testing.T) {
 			wantForm: url.Values{
 				"To":    {"+79123456789"},
 				"From":  {"+15005550007"},
-				"Twiml": {`<Response><Say language="ru-RU">Текст</Say><Pause length="2"/><Say language="ru-RU">Текст</Say></Response>`},
+				"Twiml": {xmlProlog + `<Response><Say language="ru-RU">Текст</Say><Pause length="2"/><Say language="ru-RU">Текст</Say></Response>`},
 			},
 		},
 	}
