@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -22,7 +24,9 @@ type LeaseStore interface {
 // other jobs run in every process (the poller, whose rows are leased anyway).
 type Scheduler struct {
 	s       gocron.Scheduler
-	locker  *leaseLocker
+	leases  LeaseStore
+	owner   string
+	clock   clockwork.Clock
 	log     *slog.Logger
 	runs    *prometheus.CounterVec
 	seconds *prometheus.HistogramVec
@@ -34,25 +38,31 @@ type SchedulerOptions struct {
 	Owner   string
 	Logger  *slog.Logger
 	Metrics prometheus.Registerer
-	// Clock is the time source for leases (default time.Now).
-	Clock func() time.Time
+	// Clock drives both the job timers and the lease times (default the real
+	// clock). One clock for both keeps a lease's hold and the interval it
+	// guards on the same time line, so a test can move them together.
+	Clock clockwork.Clock
 }
 
 // NewScheduler builds a scheduler; call Start to run it and Shutdown to stop.
 func NewScheduler(o SchedulerOptions) (*Scheduler, error) {
 	if o.Clock == nil {
-		o.Clock = time.Now
+		o.Clock = clockwork.NewRealClock()
 	}
-	s, err := gocron.NewScheduler(gocron.WithStopTimeout(30 * time.Second))
+	s, err := gocron.NewScheduler(gocron.WithStopTimeout(30*time.Second), gocron.WithClock(o.Clock))
 	if err != nil {
 		return nil, fmt.Errorf("workers: scheduler: %w", err)
 	}
 	sch := &Scheduler{
 		s:      s,
-		locker: &leaseLocker{leases: o.Leases, owner: o.Owner, now: o.Clock, holds: map[string]time.Duration{}},
+		leases: o.Leases,
+		owner:  o.Owner,
+		clock:  o.Clock,
 		log:    o.Logger,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "parceltrack_job_runs_total", Help: "Scheduled job runs by job and result.",
+			Name: "parceltrack_job_runs_total",
+			Help: "Scheduled job firings by job and result: ok, error, cancelled, " +
+				"busy (the last run was still going) or held (another process has the singleton's lease).",
 		}, []string{"job", "result"}),
 		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "parceltrack_job_duration_seconds", Help: "Scheduled job run time.",
@@ -80,38 +90,64 @@ type Job struct {
 
 // Add registers a job. Add every job before Start.
 func (s *Scheduler) Add(j Job) error {
-	opts := []gocron.JobOption{
-		gocron.WithName(j.Name),
-		// Never overlap a job with itself in one process: a slow run pushes
-		// the next one back instead of piling up.
-		gocron.WithSingletonMode(gocron.LimitModeReschedule),
-		// Run once at start: a restarted process picks up where it left.
-		gocron.WithStartAt(gocron.WithStartImmediately()),
-	}
-	if j.Singleton {
-		// Hold the lease for most of the interval: a second process whose
-		// timer fires later in the same interval finds it taken.
-		s.locker.holds[j.Name] = j.Every - j.Every/10
-		opts = append(opts, gocron.WithDistributedJobLocker(s.locker))
-	}
+	// Hold a singleton's lease for most of the interval: a second process
+	// whose timer fires later in the same interval finds it taken.
+	hold := j.Every - j.Every/10
+	// Never overlap a job with itself in one process: a firing that finds the
+	// last run still going is skipped, so a slow run pushes the next one back
+	// instead of piling up. The guard is ours rather than gocron's singleton
+	// mode because gocron frees its slot only after its own bookkeeping, which
+	// nothing outside can observe; ours is freed before the run is counted, so
+	// whoever sees the count may fire the job again (the scheduler test does).
+	var running atomic.Bool
 	task := func(ctx context.Context) {
-		start := time.Now()
-		err := j.Run(ctx)
-		s.seconds.WithLabelValues(j.Name).Observe(time.Since(start).Seconds())
-		switch {
-		case err == nil:
-			s.runs.WithLabelValues(j.Name, "ok").Inc()
-		case errors.Is(err, context.Canceled):
-			s.runs.WithLabelValues(j.Name, "cancelled").Inc()
-		default:
-			s.runs.WithLabelValues(j.Name, "error").Inc()
+		if !running.CompareAndSwap(false, true) {
+			s.runs.WithLabelValues(j.Name, "busy").Inc()
+			return
+		}
+		result, err := s.run(ctx, j, hold)
+		running.Store(false)
+		s.runs.WithLabelValues(j.Name, result).Inc()
+		if err != nil {
 			s.log.Error("job failed", slog.String("job", j.Name), slog.String("error", err.Error()))
 		}
 	}
-	if _, err := s.s.NewJob(gocron.DurationJob(j.Every), gocron.NewTask(task), opts...); err != nil {
+	_, err := s.s.NewJob(gocron.DurationJob(j.Every), gocron.NewTask(task),
+		gocron.WithName(j.Name),
+		// Run once at start: a restarted process picks up where it left.
+		gocron.WithStartAt(gocron.WithStartImmediately()))
+	if err != nil {
 		return fmt.Errorf("workers: add job %s: %w", j.Name, err)
 	}
 	return nil
+}
+
+// run takes a singleton's lease and runs the job once. It returns the result
+// label for the runs metric, and the error to log.
+func (s *Scheduler) run(ctx context.Context, j Job, hold time.Duration) (string, error) {
+	if j.Singleton {
+		// The lease is never released after the run: it runs out by itself at
+		// the end of the hold, so a process whose timer fires later in the
+		// same interval cannot run the job a second time.
+		ok, err := s.leases.Acquire(ctx, "job:"+j.Name, s.owner, s.clock.Now(), hold)
+		if err != nil {
+			return "error", fmt.Errorf("workers: lease for job %s: %w", j.Name, err)
+		}
+		if !ok {
+			return "held", nil
+		}
+	}
+	// Run time is real work, so it is measured on the real clock.
+	start := time.Now()
+	err := j.Run(ctx)
+	s.seconds.WithLabelValues(j.Name).Observe(time.Since(start).Seconds())
+	switch {
+	case err == nil:
+		return "ok", nil
+	case errors.Is(err, context.Canceled):
+		return "cancelled", nil
+	}
+	return "error", err
 }
 
 // Start begins running jobs.
@@ -125,31 +161,3 @@ func (s *Scheduler) Shutdown() error {
 	}
 	return nil
 }
-
-// leaseLocker adapts the lease table to gocron's distributed job locker.
-type leaseLocker struct {
-	leases LeaseStore
-	owner  string
-	now    func() time.Time
-	holds  map[string]time.Duration // written only before Start
-}
-
-var errLockHeld = errors.New("workers: job lease held by another process")
-
-func (l *leaseLocker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
-	ok, err := l.leases.Acquire(ctx, "job:"+key, l.owner, l.now(), l.holds[key])
-	if err != nil {
-		return nil, fmt.Errorf("workers: lock %s: %w", key, err)
-	}
-	if !ok {
-		return nil, errLockHeld
-	}
-	return heldLease{}, nil
-}
-
-// heldLease is deliberately not released on Unlock: the lease runs out by
-// itself at the end of the hold, so a process whose timer fires later in the
-// same interval cannot run the job a second time.
-type heldLease struct{}
-
-func (heldLease) Unlock(context.Context) error { return nil }
