@@ -9,54 +9,56 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
-// child is a ferretdbd process serving files in one folder.
+// tempPattern names every folder the harness makes in the temp directory, so
+// a leftover is easy to spot (ls /tmp/parceltrack-test-*).
+const tempPattern = "parceltrack-test-*"
+
+// child is a ferretdbd process serving, and owning, one folder.
 type child struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
+	dir   string
 	uri   string
 }
 
-// binary builds ferretdbd once per test process (the Go build cache makes
-// later builds a link step) unless PARCELTRACK_TEST_FERRETDBD names one.
-var binary = sync.OnceValues(func() (string, error) {
-	if p := os.Getenv("PARCELTRACK_TEST_FERRETDBD"); p != "" {
-		return p, nil
-	}
-	dir, err := os.MkdirTemp("", "ferretdbd-*")
-	if err != nil {
-		return "", err
-	}
+// buildChild builds ferretdbd into dir (the Go build cache makes every build
+// after the first a link step).
+func buildChild(dir string) (string, error) {
 	out := filepath.Join(dir, "ferretdbd")
 	cmd := exec.Command("go", "build", "-o", out, "parceltrack/storage/storagetest/ferretdbd")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build ferretdbd: %v: %s", err, msg)
 	}
 	return out, nil
-})
+}
 
-func startChild(ctx context.Context, dir string) (*child, error) {
-	bin, err := binary()
-	if err != nil {
+// startChild starts bin serving dir and takes the folder over: the child
+// removes it when it stops, even when this process dies without cleaning up
+// (the child's standard input closes) or is interrupted; stop removes it too,
+// for a child that had to be killed; and a failed start removes it at once.
+func startChild(ctx context.Context, bin, dir string) (*child, error) {
+	cmd := exec.Command(bin, "-remove", dir)
+	cmd.Stderr = os.Stderr
+	c := &child{cmd: cmd, dir: dir}
+	fail := func(err error) (*child, error) {
+		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	cmd := exec.Command(bin, dir)
-	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
+	c.stdin = stdin
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start ferretdbd: %w", err)
+		return fail(fmt.Errorf("start ferretdbd: %w", err))
 	}
-	c := &child{cmd: cmd, stdin: stdin}
 	line := make(chan string, 1)
 	go func() {
 		s, _ := bufio.NewReader(stdout).ReadString('\n')
@@ -76,7 +78,9 @@ func startChild(ctx context.Context, dir string) (*child, error) {
 	return c, nil
 }
 
-// stop closes the child's standard input, which makes it shut down cleanly.
+// stop closes the child's standard input, which makes it shut down cleanly
+// and remove its folder; a child that hangs is killed and the folder removed
+// here.
 func (c *child) stop() {
 	_ = c.stdin.Close()
 	done := make(chan struct{})
@@ -87,4 +91,5 @@ func (c *child) stop() {
 		_ = c.cmd.Process.Kill()
 		<-done
 	}
+	_ = os.RemoveAll(c.dir)
 }

@@ -6,6 +6,12 @@
 // The embedded server runs in a child process (see ferretdbd) built without the
 // race detector; set PARCELTRACK_TEST_FERRETDBD to a prebuilt binary to skip the
 // build. The code under test reaches it through one connection, as in production.
+//
+// Each child serves its own /tmp/parceltrack-test-* folder (the shared one also
+// holds the built binary) and removes it when it stops, which it does when the
+// test process closes or loses its standard input: a failed start, a failed
+// test, a killed or timed-out test binary and Ctrl-C leave no folder behind.
+// Only killing test and child together with SIGKILL can.
 package storagetest
 
 import (
@@ -26,7 +32,7 @@ import (
 // in TestMain and Close it after m.Run.
 type Server struct {
 	uri   string
-	dir   string
+	bin   string // the ferretdbd binary children run; built on start when empty
 	once  sync.Once
 	db    *storage.DB
 	child *child
@@ -35,29 +41,42 @@ type Server struct {
 
 // NewServer prepares a server; nothing starts until a test asks for a database.
 func NewServer() *Server {
-	return &Server{uri: os.Getenv("PARCELTRACK_TEST_MONGODB_URI")}
+	return &Server{uri: os.Getenv("PARCELTRACK_TEST_MONGODB_URI"), bin: os.Getenv("PARCELTRACK_TEST_FERRETDBD")}
 }
 
 func (s *Server) start() {
+	if s.uri != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s.db, s.err = storage.Open(ctx, storage.Options{URI: s.uri, Database: "storagetest"})
+		return
+	}
+	dir, err := os.MkdirTemp("", tempPattern)
+	if err != nil {
+		s.err = err
+		return
+	}
+	if s.bin == "" {
+		// Built into the child's folder, so it goes with it. Outside the
+		// start-up deadline: a first build from an empty cache takes minutes.
+		if s.bin, err = buildChild(dir); err != nil {
+			_ = os.RemoveAll(dir)
+			s.err = err
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	single := false
-	if s.uri == "" {
-		s.dir, s.err = os.MkdirTemp("", "parceltrack-test-*")
-		if s.err != nil {
-			return
-		}
-		s.child, s.err = startChild(ctx, s.dir)
-		if s.err != nil {
-			return
-		}
-		s.uri, single = s.child.uri, true
+	if s.child, s.err = startChild(ctx, s.bin, dir); s.err != nil {
+		return
 	}
-	o := storage.Options{URI: s.uri, Database: "storagetest", SingleConnection: single}
-	if single {
-		o.EmbeddedDir = s.dir
+	s.uri = s.child.uri
+	s.db, s.err = storage.Open(ctx, storage.Options{URI: s.child.uri, Database: "storagetest",
+		SingleConnection: true, EmbeddedDir: dir})
+	if s.err != nil {
+		s.child.stop()
+		s.child = nil
 	}
-	s.db, s.err = storage.Open(ctx, o)
 }
 
 // Close stops the server and removes its files.
@@ -67,9 +86,6 @@ func (s *Server) Close() {
 	}
 	if s.child != nil {
 		s.child.stop()
-	}
-	if s.dir != "" {
-		os.RemoveAll(s.dir)
 	}
 }
 
@@ -97,8 +113,13 @@ func (s *Server) MonitoredDB(t testing.TB, m *event.CommandMonitor) *storage.DB 
 	}
 	o := storage.Options{URI: s.uri, Database: "t_" + randomHex(6), Monitor: m}
 	if s.child != nil {
-		dir := t.TempDir()
-		c, err := startChild(ctx, dir)
+		// A folder of the harness's own rather than t.TempDir: the child
+		// removes it even when the test binary dies before its clean-ups.
+		dir, err := os.MkdirTemp("", tempPattern)
+		if err != nil {
+			t.Fatalf("storagetest: %v", err)
+		}
+		c, err := startChild(ctx, s.bin, dir)
 		if err != nil {
 			t.Fatalf("storagetest: %v", err)
 		}
