@@ -100,6 +100,12 @@ func (s *Sink) Close() error {
 	s.closeOnce.Do(func() {
 		s.stop()
 		s.closeErr = s.srv.Close()
+		// srv.Close closes only the listeners Serve has registered: a Close
+		// that comes first (a context cancelled right after Start) would
+		// leave ln open and Serve accepting forever, and block here.
+		if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) && s.closeErr == nil {
+			s.closeErr = err
+		}
 		<-s.done
 	})
 	return s.closeErr
