@@ -27,6 +27,7 @@ func TestFormatRub(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			// The spaces in want are written as ordinary spaces for legibility;
 			// FormatRub uses no-break spaces, so no other space may appear.
 			got := billing.FormatRub(tc.kopecks)

@@ -18,6 +18,7 @@ func (timeoutErr) Temporary() bool { return true }
 var _ net.Error = timeoutErr{}
 
 func TestKindOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -37,6 +38,7 @@ func TestKindOf(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := KindOf(tc.err); got != tc.want {
 				t.Fatalf("KindOf = %v, want %v", got, tc.want)
 			}
@@ -45,6 +47,7 @@ func TestKindOf(t *testing.T) {
 }
 
 func TestTransportError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		err      error
@@ -56,6 +59,7 @@ func TestTransportError(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := TransportError(tc.err)
 			if e.Code != tc.wantCode || KindOf(e) != Temporary {
 				t.Fatalf("got code %q kind %v", e.Code, KindOf(e))
@@ -68,6 +72,7 @@ func TestTransportError(t *testing.T) {
 }
 
 func TestErrorMessageAndSentinels(t *testing.T) {
+	t.Parallel()
 	e := &Error{Kind: Temporary, Code: "6", Message: "Ответ не готов", RetryAfter: 15 * time.Minute, Err: ErrNotReady}
 	wrapped := fmt.Errorf("russianpost: collect batch: %w", e)
 	if !errors.Is(wrapped, ErrNotReady) || errors.Is(wrapped, ErrExpired) {

@@ -14,6 +14,7 @@ func lookup(env map[string]string) func(string) (string, bool) {
 }
 
 func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c, err := Load(lookup(map[string]string{"DATA_DIR": dir}), "")
 	if err != nil {
@@ -33,6 +34,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, key, value string
 	}{
@@ -52,6 +54,7 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := Load(lookup(map[string]string{"DATA_DIR": t.TempDir(), tc.key: tc.value}), "")
 			var ce *Error
 			if !errors.As(err, &ce) || ce.Key != tc.key {
@@ -65,6 +68,7 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 }
 
 func TestSecretsAreNotEchoed(t *testing.T) {
+	t.Parallel()
 	_, err := Load(lookup(map[string]string{"DATA_DIR": t.TempDir(), "MONGODB_URI": "postgres://user:hunter2@x"}), "")
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("got %v: the secret must not appear", err)
@@ -72,6 +76,7 @@ func TestSecretsAreNotEchoed(t *testing.T) {
 }
 
 func TestEnvFileFillsGapsAndEnvironmentWins(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, ".env")
 	if err := os.WriteFile(file, []byte("HTTP_ADDR=127.0.0.1:9000\nLOG_LEVEL=debug\n"), 0o600); err != nil {
@@ -89,6 +94,7 @@ func TestEnvFileFillsGapsAndEnvironmentWins(t *testing.T) {
 // TestEnvExampleListsEveryOption keeps .env.example in step with the table.
 // Run with UPDATE_ENV_EXAMPLE=1 to rewrite it.
 func TestEnvExampleListsEveryOption(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("# parceltrack configuration. Every variable is optional: the defaults start\n")
 	b.WriteString("# the embedded database and the sandbox stand-ins. Generated from config.Docs().\n")
@@ -138,6 +144,7 @@ func providerEnv(t *testing.T, overrides map[string]string) map[string]string {
 }
 
 func TestLoadProviders(t *testing.T) {
+	t.Parallel()
 	c, err := Load(lookup(providerEnv(t, nil)), "")
 	if err != nil {
 		t.Fatal(err)
@@ -179,6 +186,7 @@ func TestLoadProviders(t *testing.T) {
 }
 
 func TestLoadRejectsBadOrHalfConfiguredProviders(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string // applied to a complete configuration; "" removes
@@ -212,6 +220,7 @@ func TestLoadRejectsBadOrHalfConfiguredProviders(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := Load(lookup(providerEnv(t, tc.env)), "")
 			var ce *Error
 			if !errors.As(err, &ce) || ce.Key != tc.key {

@@ -27,6 +27,7 @@ func startSandbox(t *testing.T) (string, *outbox.Memory) {
 }
 
 func TestChannelsAgainstSandbox(t *testing.T) {
+	t.Parallel()
 	base, mem := startSandbox(t)
 	cfg := notify.TwilioConfig{AccountSID: testSID, AuthToken: testToken, From: "+15005550006", BaseURL: base}
 	sms, err := notify.NewSMS(cfg)
@@ -73,6 +74,7 @@ func TestChannelsAgainstSandbox(t *testing.T) {
 		{"wrong token is a config problem", badSMS, "+79123456789",
 			want{err: true, config: true, code: "20003"}},
 	}
+	// The subtests run one after another: they count the records of one outbox.
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := mem.Len()

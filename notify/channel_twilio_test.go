@@ -107,6 +107,7 @@ func refusedURL(t *testing.T) string {
 }
 
 func TestTwilioErrorMapping(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		permanent, config bool
 		code              string
@@ -178,6 +179,7 @@ func TestTwilioErrorMapping(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			base := tc.baseURL
 			if base == "refused" {
 				base = refusedURL(t)
@@ -225,6 +227,7 @@ func TestTwilioErrorMapping(t *testing.T) {
 }
 
 func TestNewTwilioChannelsRejectBadConfig(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  notify.TwilioConfig
@@ -239,6 +242,7 @@ func TestNewTwilioChannelsRejectBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if _, err := notify.NewSMS(tc.cfg); err == nil {
 				t.Error("NewSMS accepted the config")
 			}

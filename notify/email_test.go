@@ -48,6 +48,7 @@ func newEmail(t *testing.T, cfg notify.SMTPConfig) *notify.Email {
 }
 
 func TestEmailMIME(t *testing.T) {
+	t.Parallel()
 	s, mem := startSink(t)
 	e := newEmail(t, notify.SMTPConfig{Host: s.Host(), Port: s.Port(), TLS: notify.SMTPTLSNone,
 		From: "shop@example.com", FromName: "Магазин «Ромашка»", Timeout: 5 * time.Second})
@@ -136,6 +137,7 @@ func TestEmailMIME(t *testing.T) {
 }
 
 func TestEmailSinglePart(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		text     string
@@ -147,6 +149,7 @@ func TestEmailSinglePart(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s, mem := startSink(t)
 			e := newEmail(t, notify.SMTPConfig{Host: s.Host(), Port: s.Port(), TLS: notify.SMTPTLSNone})
 			if _, err := e.Send(context.Background(), notify.Message{To: "buyer@example.com",
@@ -166,6 +169,7 @@ func TestEmailSinglePart(t *testing.T) {
 }
 
 func TestEmailAuthToLocalhost(t *testing.T) {
+	t.Parallel()
 	s, mem := startSink(t)
 	e := newEmail(t, notify.SMTPConfig{Host: s.Host(), Port: s.Port(), TLS: notify.SMTPTLSNone,
 		Username: "user", Password: "pass"})
@@ -180,8 +184,11 @@ func TestEmailAuthToLocalhost(t *testing.T) {
 // TestEmailImplicitTLS runs a TLS-only SMTP server (port 465 style) with the
 // httptest certificate and authenticates over it.
 func TestEmailImplicitTLS(t *testing.T) {
+	t.Parallel()
+	// Cleanups, not defers: the parallel subtests run after this function
+	// returns.
 	ts := httptest.NewTLSServer(nil)
-	defer ts.Close()
+	t.Cleanup(ts.Close)
 	pool := x509.NewCertPool()
 	pool.AddCert(ts.Certificate())
 
@@ -196,7 +203,7 @@ func TestEmailImplicitTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	t.Cleanup(func() { _ = srv.Close() })
 
 	port := ln.Addr().(*net.TCPAddr).Port
 	tests := []struct {
@@ -209,6 +216,7 @@ func TestEmailImplicitTLS(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEmail(t, notify.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: notify.SMTPImplicitTLS,
 				Username: "user", Password: "secret", TLSConfig: &tls.Config{RootCAs: tc.roots}})
 			_, err := e.Send(context.Background(), notify.Message{To: "buyer@example.com", Subject: "s", Text: "t"})
@@ -251,6 +259,7 @@ func (s *tlsSession) Reset()        {}
 func (s *tlsSession) Logout() error { return nil }
 
 func TestEmailErrorMapping(t *testing.T) {
+	t.Parallel()
 	s, _ := startSink(t)
 	closedPort := func() int {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -287,6 +296,7 @@ func TestEmailErrorMapping(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			cfg := tc.cfg
 			cfg.Host = "127.0.0.1"
 			cfg.Timeout = 5 * time.Second
@@ -315,6 +325,7 @@ func TestEmailErrorMapping(t *testing.T) {
 // TestEmailContextEndsSession: a server that greets and then stalls must not
 // hold Send beyond the caller's deadline.
 func TestEmailContextEndsSession(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -350,6 +361,7 @@ func TestEmailContextEndsSession(t *testing.T) {
 }
 
 func TestNewEmailRejectsBadConfig(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  notify.SMTPConfig
@@ -361,6 +373,7 @@ func TestNewEmailRejectsBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if _, err := notify.NewEmail(tc.cfg); err == nil {
 				t.Error("NewEmail accepted the config")
 			}

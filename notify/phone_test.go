@@ -8,6 +8,7 @@ import (
 )
 
 func TestNormalizePhone(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		raw    string
@@ -40,6 +41,7 @@ func TestNormalizePhone(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := notify.NormalizePhone(tc.raw, tc.region)
 			if tc.want == "" {
 				if err == nil {
@@ -61,6 +63,7 @@ func TestNormalizePhone(t *testing.T) {
 }
 
 func TestIsMobileRU(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -74,6 +77,7 @@ func TestIsMobileRU(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := notify.IsMobileRU(tc.in); got != tc.want {
 				t.Errorf("IsMobileRU(%q) = %v, want %v", tc.in, got, tc.want)
 			}
@@ -82,6 +86,7 @@ func TestIsMobileRU(t *testing.T) {
 }
 
 func TestMaskPhone(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"russian mobile", "+79123456789", "+7912*****89"},
 		{"longer foreign", "+375291234567", "+3752******67"},
@@ -90,6 +95,7 @@ func TestMaskPhone(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := notify.MaskPhone(tc.in); got != tc.want {
 				t.Errorf("MaskPhone(%q) = %q, want %q", tc.in, got, tc.want)
 			}
@@ -98,6 +104,7 @@ func TestMaskPhone(t *testing.T) {
 }
 
 func TestIsE164(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -111,6 +118,7 @@ func TestIsE164(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := notify.IsE164(tc.in); got != tc.want {
 				t.Errorf("IsE164(%q) = %v, want %v", tc.in, got, tc.want)
 			}
@@ -119,6 +127,7 @@ func TestIsE164(t *testing.T) {
 }
 
 func TestMaskEmail(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"ordinary", "buyer@example.com", "b****@example.com"},
 		{"one letter", "b@example.com", "b@example.com"},
@@ -127,6 +136,7 @@ func TestMaskEmail(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := notify.MaskEmail(tc.in); got != tc.want {
 				t.Errorf("MaskEmail(%q) = %q, want %q", tc.in, got, tc.want)
 			}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestSegments(t *testing.T) {
+	t.Parallel()
 	cyr := func(n int) string { return strings.Repeat("я", n) }
 	lat := func(n int) string { return strings.Repeat("a", n) }
 	tests := []struct {
@@ -48,6 +49,7 @@ func TestSegments(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			enc, chars, segs := notify.Segments(tc.text)
 			if enc != tc.encoding || chars != tc.chars || segs != tc.segments {
 				t.Errorf("Segments = (%s, %d, %d), want (%s, %d, %d)", enc, chars, segs, tc.encoding, tc.chars, tc.segments)

@@ -13,6 +13,7 @@ const messageJSON = `{"account_sid":"` + testSID + `","api_version":"2010-04-01"
 	`"num_segments":"1","sid":"SM0123456789abcdef0123456789abcdef","status":"queued","to":"+79123456789"}`
 
 func TestSMSSendsTwilioParameters(t *testing.T) {
+	t.Parallel()
 	text := "Заказ №1234 прибыл в отделение 101000. Заберите до 15.06"
 	tests := []struct {
 		name     string
@@ -56,6 +57,7 @@ func TestSMSSendsTwilioParameters(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			fake := &fakeTwilio{status: 201, body: messageJSON}
 			cfg := tc.cfg
 			cfg.AccountSID, cfg.AuthToken = testSID, testToken
@@ -91,6 +93,7 @@ func TestSMSSendsTwilioParameters(t *testing.T) {
 }
 
 func TestSMSRejectsBeforeCallingTwilio(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		msg  notify.Message
@@ -102,6 +105,7 @@ func TestSMSRejectsBeforeCallingTwilio(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			fake := &fakeTwilio{status: 201, body: messageJSON}
 			sms, err := notify.NewSMS(notify.TwilioConfig{AccountSID: testSID, AuthToken: testToken,
 				From: "+15005550006", BaseURL: startFake(t, fake)})

@@ -105,6 +105,7 @@ func TestTwiML(t *testing.T) {
 }
 
 func TestVoiceSendsTwilioParameters(t *testing.T) {
+	t.Parallel()
 	text := "Здравствуйте! Заказ <1234> & подарок ждёт вас."
 	tests := []struct {
 		name     string
@@ -137,6 +138,7 @@ func TestVoiceSendsTwilioParameters(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			fake := &fakeTwilio{status: 201, body: callJSON}
 			cfg := tc.cfg
 			cfg.AccountSID, cfg.AuthToken = testSID, testToken
@@ -165,6 +167,7 @@ func TestVoiceSendsTwilioParameters(t *testing.T) {
 }
 
 func TestVoiceTooLongText(t *testing.T) {
+	t.Parallel()
 	fake := &fakeTwilio{status: 201, body: callJSON}
 	voice, err := notify.NewVoice(notify.TwilioConfig{AccountSID: testSID, AuthToken: testToken,
 		From: "+15005550006", VoiceRepeat: true, BaseURL: startFake(t, fake)})
@@ -182,6 +185,7 @@ func TestVoiceTooLongText(t *testing.T) {
 		{"long text is said once", strings.Repeat("я", 1200), false, false},
 		{"too long even once", strings.Repeat("я", 2100), true, false},
 	}
+	// The subtests run one after another: they count the requests of one fake.
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := fake.count()

@@ -31,6 +31,7 @@ func statesCSS() string {
 // TestStatesCSSMatchesPalette keeps css/states.css in step with the Go
 // palette. Run with UPDATE_STATES_CSS=1 (what go generate does) to rewrite it.
 func TestStatesCSSMatchesPalette(t *testing.T) {
+	t.Parallel()
 	want := statesCSS()
 	path := filepath.Join("css", "states.css")
 	if os.Getenv("UPDATE_STATES_CSS") == "1" {

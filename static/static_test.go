@@ -24,6 +24,7 @@ func newApp(t *testing.T) (*fiber.App, *Assets) {
 }
 
 func TestURL(t *testing.T) {
+	t.Parallel()
 	_, a := newApp(t)
 	tests := []struct {
 		name    string
@@ -41,6 +42,7 @@ func TestURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			u, err := a.URL(tt.asset)
 			if tt.pattern == "" {
 				if err == nil {
@@ -62,6 +64,7 @@ func TestURL(t *testing.T) {
 }
 
 func TestFingerprintIsContentHash(t *testing.T) {
+	t.Parallel()
 	first, err := newFile("css/x.css", []byte("body{}"))
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +83,7 @@ func TestFingerprintIsContentHash(t *testing.T) {
 }
 
 func TestHandler(t *testing.T) {
+	t.Parallel()
 	app, a := newApp(t)
 	htmxURL, _ := a.URL("js/htmx.min.js")
 	cssURL, _ := a.URL("css/app.css")
@@ -111,6 +115,7 @@ func TestHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			req := httptest.NewRequest(tt.method, tt.url, nil)
 			if tt.encoding != "" {
 				req.Header.Set("Accept-Encoding", tt.encoding)
@@ -160,6 +165,7 @@ func TestHandler(t *testing.T) {
 }
 
 func TestAcceptsGzip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		header string
 		want   bool
@@ -176,6 +182,7 @@ func TestAcceptsGzip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.header, func(t *testing.T) {
+			t.Parallel()
 			if got := acceptsGzip(tt.header); got != tt.want {
 				t.Errorf("acceptsGzip(%q) = %v, want %v", tt.header, got, tt.want)
 			}
@@ -184,6 +191,7 @@ func TestAcceptsGzip(t *testing.T) {
 }
 
 func TestVendoredFilesPresent(t *testing.T) {
+	t.Parallel()
 	_, a := newApp(t)
 	names := strings.Join(a.Names(), " ")
 	for _, want := range []string{"js/htmx.min.js", "js/htmx.LICENSE", "css/pico.classless.min.css", "css/pico.LICENSE", "css/app.css", "css/states.css", "img/favicon.svg"} {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -21,6 +22,7 @@ func TestNormalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := Normalize(tt.in); got != tt.want {
 				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -29,6 +31,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -60,6 +63,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Validate(tt.in)
 			if !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
 				t.Fatalf("Validate(%q) error = %v, want %v", tt.in, err, tt.wantErr)
@@ -78,6 +82,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestBarcodeCountry(t *testing.T) {
+	t.Parallel()
 	b, _ := Validate("RA644000001RU")
 	if got := b.Country(); got != "RU" {
 		t.Errorf("Country() = %q, want RU", got)
@@ -89,6 +94,7 @@ func TestBarcodeCountry(t *testing.T) {
 }
 
 func TestMakeDomestic(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 		wantErr        bool
@@ -102,6 +108,7 @@ func TestMakeDomestic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := MakeDomestic(tt.in)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("MakeDomestic(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
@@ -124,6 +131,7 @@ func TestMakeDomestic(t *testing.T) {
 }
 
 func TestS10CheckDigit(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, serial string
 		want         int
@@ -136,6 +144,7 @@ func TestS10CheckDigit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := S10CheckDigit(tt.serial)
 			if err != nil || got != tt.want {
 				t.Errorf("S10CheckDigit(%q) = %d, %v; want %d", tt.serial, got, err, tt.want)

@@ -42,6 +42,7 @@ func checkStatus(t *testing.T, got Status, want wantStatus) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	t0 := at(t, "2024-03-01T10:00:00+03:00") // accepted in Moscow
 	h := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Hour))) }
 	d := func(n float64) time.Time { return h(24 * n) }
@@ -181,6 +182,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := baseFacts(t)
 			if tt.facts != nil {
 				tt.facts(&f)
@@ -195,6 +197,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestClassifyTerminalCodes(t *testing.T) {
+	t.Parallel()
 	t0 := at(t, "2024-03-01T10:00:00+03:00")
 	tests := []struct {
 		name      string
@@ -230,6 +233,7 @@ func TestClassifyTerminalCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			evs := []Event{ev(t0, 1, 1, "101000"), ev(t0.Add(time.Hour), tt.typ, tt.attr, "644008")}
 			got := Classify(baseFacts(t), evs, t0.Add(2*time.Hour), DefaultRules())
 			if got.State != tt.want {
@@ -240,6 +244,7 @@ func TestClassifyTerminalCodes(t *testing.T) {
 }
 
 func TestClassifyUnsorted(t *testing.T) {
+	t.Parallel()
 	t0 := at(t, "2024-03-01T10:00:00+03:00")
 	sorted := []Event{
 		ev(t0, 1, 1, "101000"),
@@ -258,6 +263,7 @@ func TestClassifyUnsorted(t *testing.T) {
 	}
 	for name, p := range perms {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			in := make([]Event, len(p))
 			for i, j := range p {
 				in[i] = sorted[j]
@@ -280,6 +286,7 @@ func TestClassifyUnsorted(t *testing.T) {
 // TestClassifyMixedOffsets: records carry the offsets of offices in different
 // time zones; order and dates must follow instants and local days.
 func TestClassifyMixedOffsets(t *testing.T) {
+	t.Parallel()
 	// 09:00 in Novosibirsk (+07) is 02:00Z; 06:00 in Moscow (+03) is 03:00Z. A
 	// wall-clock sort would put the forwarding after the arrival.
 	forward := ev(at(t, "2024-03-10T09:00:00+07:00"), 4, 1, "630000")
@@ -311,6 +318,7 @@ func TestClassifyMixedOffsets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := Classify(baseFacts(t), tt.events, tt.now, DefaultRules())
 			checkStatus(t, got, tt.want)
 			if _, off := got.Deadline.Zone(); !got.Deadline.IsZero() && off != func() int { _, o := got.ArrivedAt.Zone(); return o }() {
@@ -323,6 +331,7 @@ func TestClassifyMixedOffsets(t *testing.T) {
 // TestClassifyTies: events at the same instant keep the carrier's order,
 // even when written with different offsets.
 func TestClassifyTies(t *testing.T) {
+	t.Parallel()
 	a := at(t, "2024-03-10T12:00:00+03:00")
 	b := at(t, "2024-03-10T16:00:00+07:00") // the same instant
 	accept := ev(at(t, "2024-03-01T10:00:00+03:00"), 1, 1, "101000")
@@ -337,6 +346,7 @@ func TestClassifyTies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := Classify(baseFacts(t), tt.events, now, DefaultRules()); got.State != tt.want {
 				t.Errorf("State = %q, want %q", got.State, tt.want)
 			}
@@ -345,6 +355,7 @@ func TestClassifyTies(t *testing.T) {
 }
 
 func TestRules(t *testing.T) {
+	t.Parallel()
 	t0 := at(t, "2024-03-01T10:00:00+03:00")
 	evs := []Event{ev(t0, 1, 1, "101000"), ev(t0.Add(day), 8, 2, "644008")}
 	now := t0.Add(5 * day)
@@ -361,6 +372,7 @@ func TestRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := Classify(baseFacts(t), evs, now, tt.rules); got.State != tt.want {
 				t.Errorf("State = %q, want %q", got.State, tt.want)
 			}

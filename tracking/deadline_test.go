@@ -6,6 +6,7 @@ import (
 )
 
 func TestStorageDeadline(t *testing.T) {
+	t.Parallel()
 	accept := ev(at(t, "2024-02-28T10:00:00+03:00"), 1, 1, "101000")
 	arrive := ev(at(t, "2024-03-01T10:00:00+03:00"), 8, 2, "644008") // storage counts from Mar 2
 	on := func(s string, typ, attr int) Event { return ev(at(t, s), typ, attr, "644008") }
@@ -56,6 +57,7 @@ func TestStorageDeadline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := baseFacts(t)
 			if tt.facts != nil {
 				tt.facts(&f)
@@ -78,6 +80,7 @@ func TestStorageDeadline(t *testing.T) {
 }
 
 func TestMailKindStorageDays(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind MailKind
 		want int
@@ -86,6 +89,7 @@ func TestMailKindStorageDays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind), func(t *testing.T) {
+			t.Parallel()
 			if got := tt.kind.StorageDays(); got != tt.want {
 				t.Errorf("StorageDays() = %d, want %d", got, tt.want)
 			}

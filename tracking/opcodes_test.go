@@ -6,6 +6,7 @@ import (
 )
 
 func TestOpcodesTable(t *testing.T) {
+	t.Parallel()
 	rows := 0
 	for _, l := range strings.Split(strings.TrimSpace(opcodesTSV), "\n")[1:] {
 		if strings.TrimSpace(l) != "" {
@@ -27,6 +28,7 @@ func TestOpcodesTable(t *testing.T) {
 }
 
 func TestOperationName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		typ, attr int
@@ -43,6 +45,7 @@ func TestOperationName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := OperationName(tt.typ, tt.attr); got != tt.want {
 				t.Errorf("OperationName(%d, %d) = %q, want %q", tt.typ, tt.attr, got, tt.want)
 			}
@@ -51,6 +54,7 @@ func TestOperationName(t *testing.T) {
 }
 
 func TestLookupOperation(t *testing.T) {
+	t.Parallel()
 	op, ok := LookupOperation(2, 2)
 	if !ok || op.Bucket != "returned_to_sender" || !op.Terminal || op.TypeName != "Вручение" {
 		t.Errorf("LookupOperation(2, 2) = %+v, %v", op, ok)
@@ -62,6 +66,7 @@ func TestLookupOperation(t *testing.T) {
 }
 
 func TestEventDisplayName(t *testing.T) {
+	t.Parallel()
 	if got := (Event{Type: 8, Attr: 2, Name: "Прибыло в место вручения (ОПС)"}).DisplayName(); got != "Прибыло в место вручения (ОПС)" {
 		t.Errorf("carrier name not kept: %q", got)
 	}
@@ -73,8 +78,10 @@ func TestEventDisplayName(t *testing.T) {
 // TestCodeListsAgreeWithTable cross-checks the classifier's hand-written code
 // lists against the table's buckets, so an edit to one shows up in the other.
 func TestCodeListsAgreeWithTable(t *testing.T) {
+	t.Parallel()
 	for k, op := range operations.ops {
 		t.Run(op.TypeName+"/"+op.AttrName, func(t *testing.T) {
+			t.Parallel()
 			if k.typ == 2 {
 				wantDelivery := op.Bucket != "returned_to_sender"
 				if isDelivery(k.typ, k.attr) != wantDelivery || isReturn(k.typ, k.attr) == wantDelivery {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestNextPoll(t *testing.T) {
+	t.Parallel()
 	now := at(t, "2024-03-01T10:00:00+03:00")
 	tests := []struct {
 		name     string
@@ -41,6 +42,7 @@ func TestNextPoll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := NextPoll(Status{State: tt.state}, now, tt.failures, tt.jitter)
 			if tt.want < 0 {
 				if !got.IsZero() {
@@ -58,6 +60,7 @@ func TestNextPoll(t *testing.T) {
 // TestNextPollQuietParcels: a parcel the carrier has not mentioned for more
 // than a week is polled every two days, unless it waits at the office.
 func TestNextPollQuietParcels(t *testing.T) {
+	t.Parallel()
 	now := at(t, "2024-03-20T10:00:00+03:00")
 	week := 7 * 24 * time.Hour
 	tests := []struct {
@@ -77,6 +80,7 @@ func TestNextPollQuietParcels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := NextPoll(tt.st, now, tt.failures, 0.5)
 			if d := got.Sub(now); d != tt.want {
 				t.Errorf("NextPoll in %v, want %v", d, tt.want)
@@ -86,6 +90,7 @@ func TestNextPollQuietParcels(t *testing.T) {
 }
 
 func TestBatchCadence(t *testing.T) {
+	t.Parallel()
 	now := at(t, "2024-03-20T10:00:00+03:00")
 	c := BatchCadence()
 	tests := []struct {
@@ -101,6 +106,7 @@ func TestBatchCadence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := c.Next(Status{State: tt.state}, now, 0, 0.5)
 			if tt.want < 0 {
 				if !got.IsZero() {
@@ -119,6 +125,7 @@ func TestBatchCadence(t *testing.T) {
 // to arrive, then any that can still arrive, then those waiting at the
 // office, the longer the later.
 func TestPriority(t *testing.T) {
+	t.Parallel()
 	t0 := at(t, "2024-03-01T10:00:00+03:00")
 	dueToArrive := Status{State: StateInTransit, Events: []Event{ev(t0, 1, 1, "101000"), ev(t0, 8, 4, "644960")}}
 	moving := Status{State: StateInTransit, Events: []Event{ev(t0, 1, 1, "101000")}}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestReportJSON(t *testing.T) {
+	t.Parallel()
 	events := []Event{
 		// Unsorted, mixed offsets, a carrier-supplied name and a missing index.
 		{At: at(t, "2024-03-05T10:00:00+07:00"), Type: 8, Attr: 2, OfficeIndex: "630000", OfficeName: "Новосибирск 630000"},
@@ -33,6 +34,7 @@ func TestReportJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			st := Classify(tt.facts, tt.events, at(t, tt.now), DefaultRules())
 			b, err := json.Marshal(st.Report(tt.facts.Track))
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestStates(t *testing.T) {
+	t.Parallel()
 	hex := regexp.MustCompile(`^#[0-9a-f]{6}$`)
 	terminal := map[State]bool{StateDelivered: true, StateReturned: true, StateLost: true}
 	notPolled := map[State]bool{
@@ -18,6 +19,7 @@ func TestStates(t *testing.T) {
 	if len(all) != 14 {
 		t.Fatalf("States() has %d states, want 14", len(all))
 	}
+	// The subtests run one after another: they share the colours map.
 	for _, s := range all {
 		t.Run(string(s), func(t *testing.T) {
 			if got, ok := ParseState(string(s)); !ok || got != s {

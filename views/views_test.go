@@ -21,6 +21,7 @@ func stubFuncs() template.FuncMap {
 }
 
 func TestNewRequired(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		required []string
@@ -33,6 +34,7 @@ func TestNewRequired(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := New(Config{Funcs: stubFuncs(), Required: tt.required})
 			if tt.wantErr == "" {
 				if err != nil {
@@ -48,6 +50,7 @@ func TestNewRequired(t *testing.T) {
 }
 
 func TestNewMissingFunc(t *testing.T) {
+	t.Parallel()
 	// Without "asset" the layout cannot parse: the error must surface in New.
 	_, err := New(Config{Funcs: template.FuncMap{"csrfField": func(string) string { return "" }}})
 	if err == nil || !strings.Contains(err.Error(), "asset") {
@@ -56,6 +59,7 @@ func TestNewMissingFunc(t *testing.T) {
 }
 
 func TestLiteralChecks(t *testing.T) {
+	t.Parallel()
 	var seen []string
 	known := map[string]bool{"img/favicon.svg": true, "css/pico.classless.min.css": true, "css/app.css": true, "css/states.css": true, "js/htmx.min.js": true}
 	_, err := New(Config{
@@ -90,6 +94,7 @@ func TestLiteralChecks(t *testing.T) {
 }
 
 func TestParseAll(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		files   fstest.MapFS
@@ -124,6 +129,7 @@ func TestParseAll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			trees, err := parseAll(tt.files)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -158,6 +164,7 @@ type page struct {
 }
 
 func TestTemplatesRender(t *testing.T) {
+	t.Parallel()
 	e, err := New(Config{Funcs: stubFuncs()})
 	if err != nil {
 		t.Fatal(err)
@@ -203,6 +210,7 @@ func TestTemplatesRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var buf bytes.Buffer
 			if err := e.Render(&buf, tt.view, tt.data); err != nil {
 				t.Fatalf("Render: %v", err)

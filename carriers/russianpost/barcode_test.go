@@ -6,6 +6,7 @@ import (
 )
 
 func TestHistoryBarcode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file, want string
 	}{
@@ -14,6 +15,7 @@ func TestHistoryBarcode(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
 			body, err := os.ReadFile(tc.file)
 			if err != nil {
 				t.Fatal(err)

@@ -38,6 +38,7 @@ type sentHistory struct {
 }
 
 func TestHistoryRequestEnvelope(t *testing.T) {
+	t.Parallel()
 	var got sentHistory
 	var contentType, method string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +94,7 @@ type sentTicket struct {
 }
 
 func TestBatchRoundTrip(t *testing.T) {
+	t.Parallel()
 	var calls []sentTicket
 	ready := false
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -143,6 +145,7 @@ func TestBatchRoundTrip(t *testing.T) {
 }
 
 func TestSubmitBatchSize(t *testing.T) {
+	t.Parallel()
 	c := NewClient(Config{BatchURL: "http://127.0.0.1:1"})
 	for _, n := range []int{0, MaxBatch + 1} {
 		_, err := c.SubmitBatch(context.Background(), make([]string, n))
@@ -153,6 +156,7 @@ func TestSubmitBatchSize(t *testing.T) {
 }
 
 func TestHistoryErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		status     int
@@ -177,6 +181,7 @@ func TestHistoryErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				for k, v := range tc.header {
 					w.Header().Set(k, v)
@@ -212,6 +217,7 @@ func TestHistoryErrors(t *testing.T) {
 }
 
 func TestHistoryTransportErrors(t *testing.T) {
+	t.Parallel()
 	block := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -219,8 +225,10 @@ func TestHistoryTransportErrors(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	}))
-	defer slow.Close()
-	defer close(block)
+	// Cleanups, not defers: the parallel subtests run after this function
+	// returns. Unblock the handlers first, or Close waits for them.
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(block) })
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
@@ -240,6 +248,7 @@ func TestHistoryTransportErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
 			defer cancel()
 			c := NewClient(Config{URL: tc.url, HTTPClient: tc.client})
@@ -259,6 +268,7 @@ func TestHistoryTransportErrors(t *testing.T) {
 // connections open as the poller runs calls, so rounds of concurrent calls
 // do not dial (in production: hand-shake TLS) again.
 func TestConcurrentCallsReuseConnections(t *testing.T) {
+	t.Parallel()
 	const concurrency, rounds = 8, 4
 	var dialed atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -53,6 +53,7 @@ func checkEvents(t *testing.T, got []tracking.Event, want []ev) {
 }
 
 func TestParseHistorySamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		file    string
@@ -104,6 +105,7 @@ func TestParseHistorySamples(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseHistory(readTestdata(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
@@ -117,6 +119,7 @@ func TestParseHistorySamples(t *testing.T) {
 }
 
 func TestParseHistoryFaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		body     []byte
@@ -145,6 +148,7 @@ func TestParseHistoryFaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			events, err := ParseHistory(tc.body)
 			if err == nil {
 				t.Fatalf("no error, events %+v", events)
@@ -164,6 +168,7 @@ func TestParseHistoryFaults(t *testing.T) {
 }
 
 func TestParseTicket(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		body       []byte
@@ -182,6 +187,7 @@ func TestParseTicket(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ticket, err := ParseTicket(tc.body)
 			if tc.wantKind == 0 {
 				if err != nil || ticket != tc.wantTicket {
@@ -198,6 +204,7 @@ func TestParseTicket(t *testing.T) {
 }
 
 func TestParseAnswer(t *testing.T) {
+	t.Parallel()
 	got, err := ParseAnswer(readTestdata(t, "fc_answerByTicketResponse_officialdoc_withError.xml"))
 	if err != nil {
 		t.Fatal(err)
@@ -226,6 +233,7 @@ func TestParseAnswer(t *testing.T) {
 }
 
 func TestParseAnswerErrors(t *testing.T) {
+	t.Parallel()
 	wrap := func(inner string) []byte {
 		return []byte(`<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><ns2:answerByTicketResponse xmlns:ns2="http://fclient.russianpost.org/postserver" xmlns:ns3="http://fclient.russianpost.org">` + inner + `</ns2:answerByTicketResponse></S:Body></S:Envelope>`)
 	}
@@ -244,6 +252,7 @@ func TestParseAnswerErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := ParseAnswer(tc.body)
 			var ce *carriers.Error
 			if !errors.As(err, &ce) || ce.Kind != tc.wantKind || ce.Code != tc.wantCode {
@@ -256,6 +265,7 @@ func TestParseAnswerErrors(t *testing.T) {
 	}
 
 	t.Run("per-item errors", func(t *testing.T) {
+		t.Parallel()
 		got, err := ParseAnswer(wrap(`<value><ns3:Item Barcode="123456789012345678901234"><ns3:Error ErrorTypeID="21" ErrorName="Слишком длинный ШПИ"/></ns3:Item><ns3:Item Barcode="62009147017544"><ns3:Operation OperTypeID="1" OperCtgID="1" OperName="Прием" DateOper="01.02.2024 10:00" IndexOper="0"/><ns3:Operation OperTypeID="x" DateOper="01.02.2024 10:00:00"/></ns3:Item></value>`))
 		if err != nil {
 			t.Fatal(err)

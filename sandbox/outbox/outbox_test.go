@@ -11,6 +11,7 @@ import (
 )
 
 func TestMemory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t0 := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -38,6 +39,7 @@ func TestMemory(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			m := &outbox.Memory{}
 			var err error
 			for _, r := range tc.records {
@@ -68,6 +70,7 @@ func TestMemory(t *testing.T) {
 }
 
 func TestMemoryConcurrent(t *testing.T) {
+	t.Parallel()
 	m := &outbox.Memory{}
 	var wg sync.WaitGroup
 	for i := range 20 {
@@ -85,6 +88,7 @@ func TestMemoryConcurrent(t *testing.T) {
 }
 
 func TestListIsACopy(t *testing.T) {
+	t.Parallel()
 	m := &outbox.Memory{}
 	_ = m.Record(context.Background(), outbox.Record{ID: "a", Status: "queued"})
 	l := m.List()

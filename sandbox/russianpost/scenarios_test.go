@@ -8,6 +8,7 @@ import (
 )
 
 func TestCheckDigits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		barcode string
 		valid   bool
@@ -20,6 +21,7 @@ func TestCheckDigits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.barcode, func(t *testing.T) {
+			t.Parallel()
 			if got := validCheck(tc.barcode); got != tc.valid {
 				t.Fatalf("validCheck = %v, want %v", got, tc.valid)
 			}
@@ -28,6 +30,7 @@ func TestCheckDigits(t *testing.T) {
 }
 
 func TestScenarioSelection(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		barcode string
 		want    string
@@ -42,6 +45,7 @@ func TestScenarioSelection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.barcode, func(t *testing.T) {
+			t.Parallel()
 			if got := ScenarioFor(tc.barcode).ID; got != tc.want {
 				t.Fatalf("ScenarioFor = %s, want %s", got, tc.want)
 			}
@@ -50,6 +54,7 @@ func TestScenarioSelection(t *testing.T) {
 }
 
 func TestBarcodeMintsSelectingNumbers(t *testing.T) {
+	t.Parallel()
 	for _, sc := range Scenarios() {
 		seen := map[string]bool{}
 		for _, n := range []int{0, 1, 2, 9999, 10000, 123456, 899999, -5} {
@@ -95,6 +100,7 @@ func indexOf(list []string, v string, from int) int {
 
 // TestScenarioStories pins that each script tells the story its title promises.
 func TestScenarioStories(t *testing.T) {
+	t.Parallel()
 	byID := map[string]Scenario{}
 	for _, sc := range Scenarios() {
 		byID[sc.ID] = sc
@@ -179,6 +185,7 @@ func TestScenarioStories(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if !tc.check() {
 				t.Fatal("scenario does not tell its story")
 			}

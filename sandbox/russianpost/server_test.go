@@ -104,10 +104,12 @@ func compare(t *testing.T, got []tracking.Event, want []Step, vstart time.Time) 
 }
 
 func TestScenariosThroughTheRealClient(t *testing.T) {
+	t.Parallel()
 	ages := []time.Duration{0, at(0, 13, 0), at(1, 5, 0), at(3, 9, 30), at(4, 13, 0), at(6, 0, 0),
 		at(10, 0, 0), at(21, 20, 0), at(30, 0, 0), at(40, 0, 0), at(70, 0, 0)}
 	for i, sc := range Scenarios()[:selectable] {
 		t.Run(sc.ID, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, nil)
 			ctx := context.Background()
 			barcode := Barcode(sc, i)
@@ -129,6 +131,7 @@ func TestScenariosThroughTheRealClient(t *testing.T) {
 }
 
 func TestStatesOverTime(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		scenario string
 		age      time.Duration
@@ -149,6 +152,7 @@ func TestStatesOverTime(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario+"@"+tc.age.String(), func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, nil)
 			var sc Scenario
 			for _, s := range Scenarios() {
@@ -178,6 +182,7 @@ func TestStatesOverTime(t *testing.T) {
 }
 
 func TestVirtualClock(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		speed float64
@@ -191,6 +196,7 @@ func TestVirtualClock(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			clock := &fakeClock{t: t0.Add(tc.real)}
 			s := &Server{Speed: tc.speed, Clock: clock.Now, Epoch: t0}
 			if got := s.Now().Sub(t0); got != tc.want {
@@ -201,6 +207,7 @@ func TestVirtualClock(t *testing.T) {
 }
 
 func TestProgressSurvivesAnEpochChange(t *testing.T) {
+	t.Parallel()
 	starts := &MemoryStarts{}
 	sc := Scenarios()[0]
 	barcode := Barcode(sc, 3)
@@ -221,6 +228,7 @@ func TestProgressSurvivesAnEpochChange(t *testing.T) {
 }
 
 func TestSingleAccessFaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		cfg      func(*russianpost.Config)
@@ -237,6 +245,7 @@ func TestSingleAccessFaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, tc.server)
 			f.srv.Logger = discardLogger()
 			cfg := russianpost.Config{URL: f.base + "/rtm34", Login: "shop", Password: "secret", HTTPClient: f.http}
@@ -259,6 +268,7 @@ func TestSingleAccessFaults(t *testing.T) {
 }
 
 func TestFixedAndEmptyHistories(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	events, err := f.client.History(ctx, "RA644000001RU")
@@ -278,6 +288,7 @@ func TestFixedAndEmptyHistories(t *testing.T) {
 }
 
 func TestWireLevelRejections(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	tests := []struct {
 		name        string
@@ -300,6 +311,7 @@ func TestWireLevelRejections(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			req, _ := http.NewRequest(tc.method, f.base+tc.path, strings.NewReader(tc.body))
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
@@ -323,6 +335,7 @@ func TestWireLevelRejections(t *testing.T) {
 }
 
 func TestBatchRoundTrip(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	delivered := Barcode(Scenarios()[0], 11)
@@ -415,6 +428,7 @@ func TestBatchRoundTrip(t *testing.T) {
 }
 
 func TestLatencyTimesOut(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, func(s *Server) { s.Latency = 200 * time.Millisecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
@@ -425,6 +439,7 @@ func TestLatencyTimesOut(t *testing.T) {
 }
 
 func TestConcurrentFirstCallersAgree(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, nil)
 	barcode := Barcode(Scenarios()[1], 42)
 	f.clock.setAge(at(0, 0, 0))

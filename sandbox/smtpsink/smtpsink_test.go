@@ -81,6 +81,7 @@ func send(addr string, auth sasl.Client, to []string, body string) error {
 }
 
 func TestSinkRecords(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		auth sasl.Client
@@ -90,6 +91,7 @@ func TestSinkRecords(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s, mem := startSink(t)
 			if err := send(s.Addr(), tc.auth, []string{"buyer@example.com"}, russianMail); err != nil {
 				t.Fatalf("send: %v", err)
@@ -115,6 +117,7 @@ func TestSinkRecords(t *testing.T) {
 }
 
 func TestSinkMagicRecipients(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		to   string
@@ -125,6 +128,7 @@ func TestSinkMagicRecipients(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s, mem := startSink(t)
 			err := send(s.Addr(), nil, []string{tc.to}, russianMail)
 			var se *smtp.SMTPError
@@ -139,6 +143,7 @@ func TestSinkMagicRecipients(t *testing.T) {
 }
 
 func TestSinkCloseAndContext(t *testing.T) {
+	t.Parallel()
 	mem := &outbox.Memory{}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := smtpsink.Start(ctx, "127.0.0.1:0", mem)
@@ -170,6 +175,7 @@ func TestSinkCloseAndContext(t *testing.T) {
 }
 
 func TestStartRefusesNilRecorder(t *testing.T) {
+	t.Parallel()
 	if _, err := smtpsink.Start(context.Background(), "127.0.0.1:0", nil); err == nil {
 		t.Error("Start accepted a nil recorder")
 	}
@@ -178,6 +184,7 @@ func TestStartRefusesNilRecorder(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		raw     string
@@ -211,6 +218,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := smtpsink.Parse([]byte(tc.raw))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)

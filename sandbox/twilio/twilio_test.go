@@ -70,6 +70,7 @@ const (
 )
 
 func TestSandboxRejects(t *testing.T) {
+	t.Parallel()
 	okSMS := func(change func(url.Values)) url.Values {
 		v := url.Values{"To": {"+79123456789"}, "From": {"+15005550006"}, "Body": {"Привет"}}
 		if change != nil {
@@ -133,6 +134,7 @@ func TestSandboxRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv, mem := newSandbox(t, twiliosandbox.Config{})
 			a := post(t, srv, tc.method, tc.path, tc.user, tc.pass, tc.form)
 			if a.status != tc.status || a.body["code"] != float64(tc.code) {
@@ -168,6 +170,7 @@ func itoa(n int) string {
 }
 
 func TestSandboxAcceptsMessage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		form        url.Values
@@ -189,6 +192,7 @@ func TestSandboxAcceptsMessage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv, mem := newSandbox(t, twiliosandbox.Config{})
 			a := post(t, srv, "POST", messagesPath, sid, token, tc.form)
 			if a.status != http.StatusCreated {
@@ -229,6 +233,7 @@ func TestSandboxAcceptsMessage(t *testing.T) {
 }
 
 func TestSandboxAcceptsCall(t *testing.T) {
+	t.Parallel()
 	srv, mem := newSandbox(t, twiliosandbox.Config{})
 	twiml := `<Response><Say language="ru-RU">Заказ &lt;5&gt; &amp; подарок</Say><Pause length="2"/>` +
 		`<Say language="ru-RU">Повтор</Say></Response>`
@@ -252,6 +257,7 @@ func TestSandboxAcceptsCall(t *testing.T) {
 }
 
 func TestSpokenText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		twiml   string
@@ -268,6 +274,7 @@ func TestSpokenText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := twiliosandbox.SpokenText(tc.twiml)
 			if (err != nil) != tc.wantErr || got != tc.want {
 				t.Errorf("SpokenText = %q, %v; want %q, error %v", got, err, tc.want, tc.wantErr)
@@ -277,6 +284,7 @@ func TestSpokenText(t *testing.T) {
 }
 
 func TestSignatureMatchesTwilioValidator(t *testing.T) {
+	t.Parallel()
 	params := map[string]string{"MessageSid": "SM1", "MessageStatus": "delivered", "To": "+79123456789"}
 	u := "https://app.example/twilio/status?n=1"
 	sig := twiliosandbox.Signature(token, u, params)
@@ -331,6 +339,7 @@ func (rc *callbackReceiver) wait(t *testing.T) url.Values {
 }
 
 func TestSandboxStatusCallbacks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		path       string
@@ -355,6 +364,7 @@ func TestSandboxStatusCallbacks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			rc := newReceiver(t)
 			mem := &outbox.Memory{}
 			h := twiliosandbox.New(twiliosandbox.Config{AccountSID: sid, AuthToken: token, Recorder: mem,
@@ -382,6 +392,7 @@ func TestSandboxStatusCallbacks(t *testing.T) {
 }
 
 func TestSandboxCloseCancelsPendingCallbacks(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	mem := &outbox.Memory{}
 	h := twiliosandbox.New(twiliosandbox.Config{AccountSID: sid, AuthToken: token, Recorder: mem,
@@ -412,6 +423,7 @@ func TestSandboxCloseCancelsPendingCallbacks(t *testing.T) {
 }
 
 func TestSandboxNoCallbackWhenDisabled(t *testing.T) {
+	t.Parallel()
 	rc := newReceiver(t)
 	srv, _ := newSandbox(t, twiliosandbox.Config{})
 	a := post(t, srv, "POST", messagesPath, sid, token, url.Values{
@@ -428,6 +440,7 @@ func TestSandboxNoCallbackWhenDisabled(t *testing.T) {
 }
 
 func TestSandboxMountedInFiber(t *testing.T) {
+	t.Parallel()
 	mem := &outbox.Memory{}
 	h := twiliosandbox.New(twiliosandbox.Config{AccountSID: sid, AuthToken: token, Recorder: mem})
 	defer h.Close()
