@@ -8,71 +8,57 @@ import (
 
 func TestPlural(t *testing.T) {
 	t.Parallel()
+	days := [3]string{"день", "дня", "дней"}
+	parcels := [3]string{"посылка", "посылки", "посылок"}
 	tests := []struct {
-		n    int
-		want string
+		n     int
+		forms [3]string
+		want  string
 	}{
-		{0, "дней"},
-		{1, "день"},
-		{2, "дня"},
-		{3, "дня"},
-		{4, "дня"},
-		{5, "дней"},
-		{10, "дней"},
-		{11, "дней"},
-		{12, "дней"},
-		{13, "дней"},
-		{14, "дней"},
-		{15, "дней"},
-		{20, "дней"},
-		{21, "день"},
-		{22, "дня"},
-		{24, "дня"},
-		{25, "дней"},
-		{100, "дней"},
-		{101, "день"},
-		{102, "дня"},
-		{111, "дней"},
-		{112, "дней"},
-		{121, "день"},
-		{1001, "день"},
-		{1011, "дней"},
-		{-1, "день"},
-		{-2, "дня"},
-		{-5, "дней"},
-		{-11, "дней"},
-		{-21, "день"},
-		{math.MaxInt, "дней"},     // …807
-		{math.MinInt, "дней"},     // -…808, whose absolute value does not fit an int
-		{math.MinInt + 7, "день"}, // -…801
+		{0, days, "дней"},
+		{1, days, "день"},
+		{2, days, "дня"},
+		{3, days, "дня"},
+		{4, days, "дня"},
+		{5, days, "дней"},
+		{10, days, "дней"},
+		{11, days, "дней"},
+		{12, days, "дней"},
+		{13, days, "дней"},
+		{14, days, "дней"},
+		{15, days, "дней"},
+		{20, days, "дней"},
+		{21, days, "день"},
+		{22, days, "дня"},
+		{24, days, "дня"},
+		{25, days, "дней"},
+		{100, days, "дней"},
+		{101, days, "день"},
+		{102, days, "дня"},
+		{111, days, "дней"},
+		{112, days, "дней"},
+		{121, days, "день"},
+		{1001, days, "день"},
+		{1011, days, "дней"},
+		{-1, days, "день"},
+		{-2, days, "дня"},
+		{-5, days, "дней"},
+		{-11, days, "дней"},
+		{-21, days, "день"},
+		{math.MaxInt, days, "дней"},     // …807
+		{math.MinInt, days, "дней"},     // -…808, whose absolute value does not fit an int
+		{math.MinInt + 7, days, "день"}, // -…801
+		{1, parcels, "посылка"},
+		{3, parcels, "посылки"},
+		{7, parcels, "посылок"},
+		{12, parcels, "посылок"},
+		{31, parcels, "посылка"},
 	}
 	for _, tt := range tests {
-		t.Run(strconv.Itoa(tt.n), func(t *testing.T) {
+		t.Run(strconv.Itoa(tt.n)+" "+tt.want, func(t *testing.T) {
 			t.Parallel()
-			if got := Plural(tt.n, "день", "дня", "дней"); got != tt.want {
-				t.Errorf("Plural(%d) = %q, want %q", tt.n, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestPluralOtherNoun(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		n    int
-		want string
-	}{
-		{1, "посылка"},
-		{3, "посылки"},
-		{7, "посылок"},
-		{12, "посылок"},
-		{31, "посылка"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			t.Parallel()
-			if got := Plural(tt.n, "посылка", "посылки", "посылок"); got != tt.want {
-				t.Errorf("Plural(%d) = %q, want %q", tt.n, got, tt.want)
+			if got := Plural(tt.n, tt.forms[0], tt.forms[1], tt.forms[2]); got != tt.want {
+				t.Errorf("Plural(%d, %v) = %q, want %q", tt.n, tt.forms, got, tt.want)
 			}
 		})
 	}

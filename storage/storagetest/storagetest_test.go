@@ -34,6 +34,23 @@ func isolatedTemp(t *testing.T) string {
 	return tmp
 }
 
+// childDir makes a folder like those the harness hands a child.
+func childDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(t.TempDir(), tempPattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func assertGone(t *testing.T, dir, after string) {
+	t.Helper()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("folder still there after %s (stat: %v)", after, err)
+	}
+}
+
 func leftovers(t *testing.T, tmp string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(tmp)
@@ -67,10 +84,7 @@ func TestChildRemovesItsFolder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir, err := os.MkdirTemp(t.TempDir(), tempPattern)
-			if err != nil {
-				t.Fatal(err)
-			}
+			dir := childDir(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			c, err := startChild(ctx, bin, dir)
@@ -97,9 +111,7 @@ func TestChildRemovesItsFolder(t *testing.T) {
 					t.Fatal("the child did not stop")
 				}
 			}
-			if _, err := os.Stat(dir); !os.IsNotExist(err) {
-				t.Errorf("folder still there after the child stopped (stat: %v)", err)
-			}
+			assertGone(t, dir, "the child stopped")
 		})
 	}
 }
@@ -116,19 +128,14 @@ func TestFailedStartRemovesFolder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir, err := os.MkdirTemp(t.TempDir(), tempPattern)
-			if err != nil {
-				t.Fatal(err)
-			}
+			dir := childDir(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if c, err := startChild(ctx, tt.bin, dir); err == nil {
 				c.stop()
 				t.Fatal("startChild succeeded")
 			}
-			if _, err := os.Stat(dir); !os.IsNotExist(err) {
-				t.Errorf("folder still there after the failed start (stat: %v)", err)
-			}
+			assertGone(t, dir, "the failed start")
 		})
 	}
 }
