@@ -159,19 +159,8 @@ func (p *Polls) claimOnce(ctx context.Context, c Claim, owner string, dueBy time
 	for i, row := range due {
 		docs[i] = pollLease{ID: row.ID, Token: c.Token, Owner: owner, Until: c.Until}
 	}
-	_, err = p.db.db.Collection(colPollLeases).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	lost := map[int]bool{}
-	var bwe mongo.BulkWriteException
-	switch {
-	case err == nil:
-	case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
-		for _, we := range bwe.WriteErrors {
-			if we.Code != 11000 && !isDuplicate(we) {
-				return nil, 0, mapErr("claim: lease", err)
-			}
-			lost[we.Index] = true
-		}
-	default:
+	lost, err := insertLeases(ctx, p.db.db.Collection(colPollLeases), docs)
+	if err != nil {
 		return nil, 0, mapErr("claim: lease", err)
 	}
 	won := make([]Poll, 0, len(due)-len(lost))
@@ -181,6 +170,29 @@ func (p *Polls) claimOnce(ctx context.Context, c Claim, owner string, dueBy time
 		}
 	}
 	return won, len(lost), nil
+}
+
+// insertLeases inserts lease documents whose _id is the thing leased and
+// returns the indexes of those another claimer holds already: the unique _id
+// refuses them, which makes taking a lease atomic on MongoDB and on the
+// embedded server alike. Any other failure is returned as it is.
+func insertLeases(ctx context.Context, leases *mongo.Collection, docs []any) (map[int]bool, error) {
+	_, err := leases.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	lost := map[int]bool{}
+	var bwe mongo.BulkWriteException
+	switch {
+	case err == nil:
+	case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+		for _, we := range bwe.WriteErrors {
+			if we.Code != 11000 && !isDuplicate(we) {
+				return nil, err
+			}
+			lost[we.Index] = true
+		}
+	default:
+		return nil, err
+	}
+	return lost, nil
 }
 
 func randomToken() string {
