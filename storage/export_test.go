@@ -9,3 +9,14 @@ var MapErrForTest = mapErr
 func CSRFTokensAt(d *DB, now func() time.Time) *CSRFTokens {
 	return &CSRFTokens{db: d, now: now}
 }
+
+// JobsAt is the job store on a clock the test sets.
+func JobsAt(d *DB, now func() time.Time) *Jobs {
+	return &Jobs{db: d, now: now}
+}
+
+// JobsRacing is a job store whose claims call between, after their find of
+// due jobs and before their lease inserts, as if another runner acted then.
+func JobsRacing(d *DB, between func()) *Jobs {
+	return &Jobs{db: d, now: time.Now, afterFind: between}
+}
