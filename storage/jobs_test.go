@@ -81,7 +81,25 @@ func (f *jobsFixture) count() map[jobs.Status]int {
 
 func TestJobsClaimOnePerLaneFirstEnqueuedFirst(t *testing.T) {
 	t.Parallel()
-	f := newJobsFixture(t)
+	for _, tc := range []struct {
+		name   string
+		sorted bool
+	}{
+		{"find in this server's order", false},
+		{"find sorted by seq, as on MongoDB", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newJobsFixture(t)
+			if tc.sorted {
+				f.jobs = storage.JobsSortedAt(f.db, f.clock.Now)
+			}
+			testClaimOnePerLane(t, f)
+		})
+	}
+}
+
+func testClaimOnePerLane(t *testing.T, f *jobsFixture) {
 	for _, j := range []struct{ lane, payload string }{
 		{"a", `"a1"`}, {"b", `"b1"`}, {"a", `"a2"`}, {"", `"own1"`}, {"a", `"a3"`}, {"b", `"b2"`}, {"", `"own2"`},
 	} {
