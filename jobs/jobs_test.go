@@ -14,7 +14,7 @@ import (
 // almostOne is the largest jitter Backoff is given.
 var almostOne = math.Nextafter(1, 0)
 
-func TestBackoff(t *testing.T) {
+func TestJobBackoff(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
@@ -46,7 +46,7 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestBackoffGrowsUntilTheCapWhateverTheJitter(t *testing.T) {
+func TestJobBackoffGrowsUntilTheCapWhateverTheJitter(t *testing.T) {
 	t.Parallel()
 	for a := 1; a < 9; a++ {
 		latest, next := jobs.Backoff(a, almostOne), jobs.Backoff(a+1, 0)
@@ -66,7 +66,7 @@ type importOrder struct {
 	OrderID int64  `json:"order_id"`
 }
 
-func TestNewAndDecode(t *testing.T) {
+func TestJobNewAndDecode(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
@@ -116,7 +116,7 @@ func TestNewAndDecode(t *testing.T) {
 	}
 }
 
-func TestPermanent(t *testing.T) {
+func TestJobPermanent(t *testing.T) {
 	t.Parallel()
 	base := errors.New("shop is gone")
 	tests := []struct {
