@@ -189,9 +189,9 @@ func (s *Jobs) Claim(ctx context.Context, owner string, now time.Time, lease tim
 	// Claimers starting together pick the same lanes; one that loses some
 	// looks again past the winner's leases.
 	for range 3 {
-		held, err := s.heldLanes(ctx)
+		held, err := leasedIDs(ctx, s.db.db.Collection(colJobLeases))
 		if err != nil {
-			return jobs.Claim{}, err
+			return jobs.Claim{}, mapErr("claim jobs: read leases", err)
 		}
 		won, lost, err := s.claimOnce(ctx, c, owner, now, held, limit-len(c.Jobs))
 		if err != nil {
@@ -203,27 +203,6 @@ func (s *Jobs) Claim(ctx context.Context, owner string, now time.Time, lease tim
 		}
 	}
 	return c, nil
-}
-
-// heldLanes lists the lanes under a live lease.
-func (s *Jobs) heldLanes(ctx context.Context) ([]string, error) {
-	// A scan, but of the small leases collection.
-	cur, err := s.db.db.Collection(colJobLeases).Find(ctx, bson.D{},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, mapErr("claim jobs: read leases", err)
-	}
-	var live []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &live); err != nil {
-		return nil, mapErr("claim jobs: read leases", err)
-	}
-	held := make([]string, len(live))
-	for i, l := range live {
-		held[i] = l.ID
-	}
-	return held, nil
 }
 
 // claimOnce leases the first due job of up to limit lanes outside held; it

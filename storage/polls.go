@@ -97,9 +97,9 @@ func (p *Polls) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time
 	// Claimers starting together pick the same top rows; one that loses them
 	// all looks again past the winner's leases instead of going idle.
 	for range 3 {
-		held, err := p.heldIDs(ctx)
+		held, err := leasedIDs(ctx, p.db.db.Collection(colPollLeases))
 		if err != nil {
-			return Claim{}, err
+			return Claim{}, mapErr("claim: read leases", err)
 		}
 		won, lost, err := p.claimOnce(ctx, c, owner, dueBy, held, limit)
 		if err != nil {
@@ -113,24 +113,25 @@ func (p *Polls) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time
 	return c, nil
 }
 
-// heldIDs lists the rows under a live lease.
-func (p *Polls) heldIDs(ctx context.Context) ([]string, error) {
-	// A scan, but of the small leases collection.
-	cur, err := p.db.db.Collection(colPollLeases).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+// leasedIDs lists the _ids of a lease collection: what is leased now (the
+// claims drop ended leases first).
+func leasedIDs(ctx context.Context, leases *mongo.Collection) ([]string, error) {
+	// A scan, but of a small leases collection.
+	cur, err := leases.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
-		return nil, mapErr("claim: read leases", err)
+		return nil, err
 	}
 	var live []struct {
 		ID string `bson:"_id"`
 	}
 	if err := cur.All(ctx, &live); err != nil {
-		return nil, mapErr("claim: read leases", err)
+		return nil, err
 	}
-	held := make([]string, len(live))
+	ids := make([]string, len(live))
 	for i, l := range live {
-		held[i] = l.ID
+		ids[i] = l.ID
 	}
-	return held, nil
+	return ids, nil
 }
 
 // claimOnce picks due rows outside held and inserts their leases; it returns
