@@ -70,6 +70,14 @@ func (f *jobsFixture) done(c jobs.Claim) {
 	}
 }
 
+// noneLeft fails the test when any job is still stored.
+func (f *jobsFixture) noneLeft() {
+	f.t.Helper()
+	if n := f.count(); len(n) != 0 {
+		f.t.Fatalf("jobs left: %v", n)
+	}
+}
+
 func (f *jobsFixture) count() map[jobs.Status]int {
 	f.t.Helper()
 	n, err := f.jobs.Count(f.ctx)
@@ -123,9 +131,7 @@ func testClaimOnePerLane(t *testing.T, f *jobsFixture) {
 		}
 		f.done(c)
 	}
-	if n := f.count(); len(n) != 0 {
-		t.Fatalf("jobs left after every one is done: %v", n)
-	}
+	f.noneLeft()
 }
 
 func TestJobsClaimRespectsLimitAndRunAfter(t *testing.T) {
@@ -318,9 +324,7 @@ func TestJobsDedupeWhileQueued(t *testing.T) {
 		t.Fatalf("claimed %+v, want one job with the newest payload, generation 10", c.Jobs)
 	}
 	f.done(c)
-	if n := f.count(); len(n) != 0 {
-		t.Fatalf("jobs left: %v", n)
-	}
+	f.noneLeft()
 	// The key is free again once the job is done.
 	f.enqueue("order:42", "shop:1", `{"v":10}`)
 	if c := f.claim("w", 10); len(c.Jobs) != 1 || c.Jobs[0].Generation != 1 {
@@ -364,9 +368,7 @@ func TestJobsRequestedWhileRunningRunsOnceMore(t *testing.T) {
 				t.Fatalf("after the run claimed %v, want the job once more with the newest payload", payloads(again))
 			}
 			f.done(again)
-			if n := f.count(); len(n) != 0 {
-				t.Fatalf("jobs left after the second run: %v", n)
-			}
+			f.noneLeft()
 		})
 	}
 }

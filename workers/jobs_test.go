@@ -103,6 +103,14 @@ func jobsLeft(t *testing.T, db *storage.DB) (map[jobs.Status]int, int64) {
 	return n, leases
 }
 
+// noneLeft fails the test when a job or a lane lease is still stored.
+func noneLeft(t *testing.T, db *storage.DB) {
+	t.Helper()
+	if left, leases := jobsLeft(t, db); len(left) != 0 || leases != 0 {
+		t.Fatalf("left behind: jobs %v, %d leases", left, leases)
+	}
+}
+
 // runCounter counts handler calls by payload.
 type runCounter struct {
 	mu   sync.Mutex
@@ -228,9 +236,7 @@ func TestJobRunnerRestartRunsWhatAStoppedOrDeadProcessLeft(t *testing.T) {
 				t.Fatalf("the new runner ran %d jobs, want %d", ran, n)
 			}
 			c.exactlyOnce(t, n)
-			if left, leases := jobsLeft(t, db); len(left) != 0 || leases != 0 {
-				t.Fatalf("left behind: jobs %v, %d leases", left, leases)
-			}
+			noneLeft(t, db)
 		})
 	}
 }
@@ -265,9 +271,7 @@ func TestJobRunnerBurstOf5000JobsLosesNone(t *testing.T) {
 	t.Logf("5,000 jobs: enqueued in %v, all run in %v (%.0f jobs/s)", enqueued.Round(time.Millisecond),
 		elapsed.Round(time.Millisecond), n/elapsed.Seconds())
 	c.exactlyOnce(t, n)
-	if left, leases := jobsLeft(t, db); len(left) != 0 || leases != 0 {
-		t.Fatalf("left behind: jobs %v, %d leases", left, leases)
-	}
+	noneLeft(t, db)
 }
 
 // TestJobRunnerFailingJobBacksOffThenStaysFailed fails a job on every run:
@@ -278,7 +282,9 @@ func TestJobRunnerFailingJobBacksOffThenStaysFailed(t *testing.T) {
 	db := server.DB(t)
 	ctx := context.Background()
 	clock := clockwork.NewFakeClockAt(time.Now())
-	var logs syncBuffer
+	// Read only after RunDue returns, when the runner's goroutines are
+	// done; slog's handler serialises their writes.
+	var logs bytes.Buffer
 	reg := prometheus.NewRegistry()
 	var runs atomic.Int64
 	healthy := atomic.Bool{}
@@ -359,9 +365,7 @@ func TestJobRunnerFailingJobBacksOffThenStaysFailed(t *testing.T) {
 	if ran, err := r.RunDue(ctx); err != nil || ran != 1 {
 		t.Fatalf("after Requeue: RunDue = %d, %v; want 1", ran, err)
 	}
-	if left, leases := jobsLeft(t, db); len(left) != 0 || leases != 0 {
-		t.Fatalf("left behind: jobs %v, %d leases", left, leases)
-	}
+	noneLeft(t, db)
 }
 
 // TestJobRunnerFailureKinds: how each way of failing is recorded.
@@ -559,9 +563,7 @@ func TestJobRunnerDedupesAKey(t *testing.T) {
 	if got := ran(); len(got) != 3 || got[1] != 100 || got[2] != 105 {
 		t.Fatalf("runs = %v, want [9 100 105]: one more run, with the newest payload", got)
 	}
-	if left, leases := jobsLeft(t, db); len(left) != 0 || leases != 0 {
-		t.Fatalf("left behind: jobs %v, %d leases", left, leases)
-	}
+	noneLeft(t, db)
 }
 
 // TestJobRunnerRetryHoldsTheLane: a job of a lane that failed and waits
@@ -672,22 +674,4 @@ func counterValues(t *testing.T, reg *prometheus.Registry, name string) map[stri
 		}
 	}
 	return out
-}
-
-// syncBuffer is a bytes.Buffer safe for the runner's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
