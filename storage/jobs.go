@@ -100,7 +100,8 @@ func keyedJobID(key string) string { return "key:" + key }
 // Enqueue stores a queued job. A keyed job whose key is stored already
 // (queued, running or failed) is not added again: it is marked requested
 // again, with the newest payload, queued, and due no later than this
-// request; it keeps its place in its lane. A job requested again while it
+// request (one waiting for a retry still waits for its lane, which the
+// retry holds); it keeps its place in its lane. A job requested again while it
 // runs runs once more after it, behind the jobs enqueued in its lane by
 // then (Done); a failed one gets one more run. Kind and lane of a keyed job
 // are the first request's.
