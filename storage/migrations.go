@@ -33,6 +33,7 @@ func collections() []string {
 		colSandboxInsalesFields, colSandboxInsalesWebhooks, colSandboxInsalesWidgets,
 		colSandboxInsalesStatuses, colTickets, colAPIUsers, colEventsSeen, colMessageStatus,
 		colSandboxOutbox, colSessions, colVerifications, colCSRFTokens, colOrderParcels,
+		colJobs, colJobLeases,
 	}
 }
 
@@ -103,6 +104,14 @@ func Migrations() []Migration {
 		// Every order's parcel ids, read by _id (order_parcels.go), listed
 		// for the parcels stored before.
 		{ID: "0008_order_parcels", Backfill: backfillOrderParcels},
+		{ID: "0009_jobs", Indexes: []IndexSpec{
+			// A claim's due jobs in enqueue order, and List.
+			{Collection: colJobs, Name: "status_seq", Keys: bson.D{{Key: "status", Value: 1}, {Key: "seq", Value: 1}}},
+			// The sweep of old failed jobs.
+			{Collection: colJobs, Name: "status_updated", Keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}},
+			// Dropping ended lane leases at each claim.
+			{Collection: colJobLeases, Name: "until", Keys: bson.D{{Key: "until", Value: 1}}},
+		}},
 	}
 }
 

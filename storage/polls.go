@@ -97,9 +97,9 @@ func (p *Polls) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time
 	// Claimers starting together pick the same top rows; one that loses them
 	// all looks again past the winner's leases instead of going idle.
 	for range 3 {
-		held, err := p.heldIDs(ctx)
+		held, err := leasedIDs(ctx, p.db.db.Collection(colPollLeases))
 		if err != nil {
-			return Claim{}, err
+			return Claim{}, mapErr("claim: read leases", err)
 		}
 		won, lost, err := p.claimOnce(ctx, c, owner, dueBy, held, limit)
 		if err != nil {
@@ -113,24 +113,25 @@ func (p *Polls) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time
 	return c, nil
 }
 
-// heldIDs lists the rows under a live lease.
-func (p *Polls) heldIDs(ctx context.Context) ([]string, error) {
-	// A scan, but of the small leases collection.
-	cur, err := p.db.db.Collection(colPollLeases).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+// leasedIDs lists the _ids of a lease collection: what is leased now (the
+// claims drop ended leases first).
+func leasedIDs(ctx context.Context, leases *mongo.Collection) ([]string, error) {
+	// A scan, but of a small leases collection.
+	cur, err := leases.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
-		return nil, mapErr("claim: read leases", err)
+		return nil, err
 	}
 	var live []struct {
 		ID string `bson:"_id"`
 	}
 	if err := cur.All(ctx, &live); err != nil {
-		return nil, mapErr("claim: read leases", err)
+		return nil, err
 	}
-	held := make([]string, len(live))
+	ids := make([]string, len(live))
 	for i, l := range live {
-		held[i] = l.ID
+		ids[i] = l.ID
 	}
-	return held, nil
+	return ids, nil
 }
 
 // claimOnce picks due rows outside held and inserts their leases; it returns
@@ -159,19 +160,8 @@ func (p *Polls) claimOnce(ctx context.Context, c Claim, owner string, dueBy time
 	for i, row := range due {
 		docs[i] = pollLease{ID: row.ID, Token: c.Token, Owner: owner, Until: c.Until}
 	}
-	_, err = p.db.db.Collection(colPollLeases).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	lost := map[int]bool{}
-	var bwe mongo.BulkWriteException
-	switch {
-	case err == nil:
-	case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
-		for _, we := range bwe.WriteErrors {
-			if we.Code != 11000 && !isDuplicate(we) {
-				return nil, 0, mapErr("claim: lease", err)
-			}
-			lost[we.Index] = true
-		}
-	default:
+	lost, err := insertLeases(ctx, p.db.db.Collection(colPollLeases), docs)
+	if err != nil {
 		return nil, 0, mapErr("claim: lease", err)
 	}
 	won := make([]Poll, 0, len(due)-len(lost))
@@ -181,6 +171,29 @@ func (p *Polls) claimOnce(ctx context.Context, c Claim, owner string, dueBy time
 		}
 	}
 	return won, len(lost), nil
+}
+
+// insertLeases inserts lease documents whose _id is the thing leased and
+// returns the indexes of those another claimer holds already: the unique _id
+// refuses them, which makes taking a lease atomic on MongoDB and on the
+// embedded server alike. Any other failure is returned as it is.
+func insertLeases(ctx context.Context, leases *mongo.Collection, docs []any) (map[int]bool, error) {
+	_, err := leases.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	lost := map[int]bool{}
+	var bwe mongo.BulkWriteException
+	switch {
+	case err == nil:
+	case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+		for _, we := range bwe.WriteErrors {
+			if we.Code != 11000 && !isDuplicate(we) {
+				return nil, err
+			}
+			lost[we.Index] = true
+		}
+	default:
+		return nil, err
+	}
+	return lost, nil
 }
 
 func randomToken() string {
