@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"parceltrack/billing"
+	"parceltrack/shopapp"
 	"parceltrack/storage"
 )
 
@@ -35,7 +36,7 @@ func newFixture(t *testing.T) fixture {
 func (f fixture) shop(t *testing.T, insalesID, welcome int64) string {
 	t.Helper()
 	ctx := context.Background()
-	s, _, err := f.db.Shops().Upsert(ctx, storage.Install{InsalesID: insalesID, Domain: "shop.myinsales.ru"}, welcome, time.Now())
+	s, _, err := f.db.Shops().InstallShop(ctx, shopapp.InstallRecord{InsalesID: insalesID, Domain: "shop.myinsales.ru"}, welcome, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func (f fixture) entries(t *testing.T, shopID string) []billing.Entry {
 	return all
 }
 
-// checkInvariants asserts what DESIGN.md §2 promises about one shop: nothing
+// checkInvariants asserts what docs/architecture.md promises about one shop: nothing
 // pending, a non-negative balance equal to the ledger sum, and a ledger that
 // replays exactly — versions 1..n, each balance_after the previous plus its
 // amount, the last one the balance.
@@ -344,7 +345,7 @@ func TestReconcile(t *testing.T) {
 	}
 	// A shop whose welcome credit was never recorded (the process died after
 	// the install) and one with a charge interrupted by a crash.
-	unsettled, _, err := f.db.Shops().Upsert(ctx, storage.Install{InsalesID: 3}, 300, time.Now())
+	unsettled, _, err := f.db.Shops().InstallShop(ctx, shopapp.InstallRecord{InsalesID: 3}, 300, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

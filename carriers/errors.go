@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 // Kind says how a carrier failure must be handled.
@@ -61,6 +63,10 @@ type Error struct {
 	// RetryAfter is a hint from the carrier about when to try again; zero when
 	// the carrier gave none.
 	RetryAfter time.Duration
+	// DailyLimit marks an Account failure because the account's requests for
+	// the day are used up: the quota comes back at the carrier's midnight
+	// (Moscow, for Russian Post), so asking before then is pointless.
+	DailyLimit bool
 	// Err is the underlying cause (a network error, ErrNotReady, ...), if any.
 	Err error
 }
@@ -112,6 +118,35 @@ func RetryAfterOf(err error) time.Duration {
 		return ce.RetryAfter
 	}
 	return 0
+}
+
+// Answer turns what a client returned for one track into the state model's
+// terms: a history, a rejected number (Permanent) or a failure to retry
+// (anything else). An Account failure is the caller's to handle before: it
+// concerns the account, not the parcel (see AccountRest).
+func Answer(events []tracking.Event, err error) tracking.Answer {
+	switch KindOf(err) {
+	case 0:
+		return tracking.Answer{Events: events}
+	case Permanent:
+		return tracking.Answer{Rejected: true, Reason: err.Error()}
+	}
+	return tracking.Answer{Failed: true, Reason: err.Error(), RetryAfter: RetryAfterOf(err)}
+}
+
+// AccountRest is until when the whole account rests after the carrier
+// refused it with err at now (the carrier's clock): until the carrier's
+// next day when the daily limit is the reason, else as long as the carrier
+// asked, else an hour.
+func AccountRest(err error, now time.Time) time.Time {
+	var ce *Error
+	if errors.As(err, &ce) && ce.DailyLimit {
+		return tracking.NextMidnight(now, tracking.Moscow)
+	}
+	if d := RetryAfterOf(err); d > 0 {
+		return now.Add(d)
+	}
+	return now.Add(time.Hour)
 }
 
 // TransportError wraps a failure to reach the carrier (dial, TLS, reset,

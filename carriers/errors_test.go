@@ -7,6 +7,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 type timeoutErr struct{}
@@ -84,5 +86,53 @@ func TestErrorMessageAndSentinels(t *testing.T) {
 	want := "temporary carrier error [6]: Ответ не готов: batch answer not ready"
 	if e.Error() != want {
 		t.Fatalf("Error() = %q, want %q", e.Error(), want)
+	}
+}
+
+// TestAnswer: a client's result in the state model's terms.
+func TestAnswer(t *testing.T) {
+	t.Parallel()
+	events := []tracking.Event{{Type: 1, Attr: 1}}
+	tests := []struct {
+		name string
+		err  error
+		want tracking.Answer
+	}{
+		{"a history", nil, tracking.Answer{Events: events}},
+		{"a rejected number", &Error{Kind: Permanent, Code: "bad"}, tracking.Answer{Rejected: true, Reason: "permanent carrier error [bad]"}},
+		{"a failure with a hint", &Error{Kind: Temporary, Code: "http_503", RetryAfter: time.Minute},
+			tracking.Answer{Failed: true, Reason: "temporary carrier error [http_503]", RetryAfter: time.Minute}},
+		{"an unknown error is a failure", errors.New("boom"), tracking.Answer{Failed: true, Reason: "boom"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := Answer(events, tt.err)
+			if len(got.Events) != len(tt.want.Events) || got.Rejected != tt.want.Rejected || got.Failed != tt.want.Failed ||
+				got.Reason != tt.want.Reason || got.RetryAfter != tt.want.RetryAfter {
+				t.Fatalf("%+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAccountRest: how long the whole account rests after a refusal.
+func TestAccountRest(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 1, 22, 30, 0, 0, time.UTC) // 01:30 MSK on 02.01
+	tests := []struct {
+		name string
+		err  error
+		want time.Time
+	}{
+		{"the day's limit: until the carrier's next day", fmt.Errorf("wrapped: %w", &Error{Kind: Account, DailyLimit: true}),
+			time.Date(2030, 1, 3, 0, 0, 0, 0, tracking.Moscow)},
+		{"as long as the carrier asked", &Error{Kind: Account, RetryAfter: 10 * time.Minute}, now.Add(10 * time.Minute)},
+		{"else an hour", &Error{Kind: Account, Code: "AuthorizationFault"}, now.Add(time.Hour)},
+	}
+	for _, tt := range tests {
+		if got := AccountRest(tt.err, now); !got.Equal(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

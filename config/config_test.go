@@ -120,6 +120,21 @@ func TestEnvExampleListsEveryOption(t *testing.T) {
 	}
 }
 
+// TestReadmeListsEveryOption: the README's configuration table names every
+// variable the service reads.
+func TestReadmeListsEveryOption(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range Docs() {
+		if !strings.Contains(string(readme), "`"+d.Key+"`") {
+			t.Errorf("README.md does not list %s", d.Key)
+		}
+	}
+}
+
 // Settings of a complete Twilio and a complete SMTP provider; the provider
 // tests below take some away or spoil one.
 const (

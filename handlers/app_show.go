@@ -3,14 +3,12 @@ package handlers
 import (
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"parceltrack/billing"
-	"parceltrack/insales"
 	"parceltrack/onboarding"
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
 
@@ -47,15 +45,6 @@ type appParcel struct {
 	Updated     string
 }
 
-var appStepLabels = map[insales.StepStatus]string{
-	insales.StepPending: "ожидает",
-	insales.StepDone:    "готово",
-	insales.StepFailed:  "ошибка",
-}
-
-// appZone is the zone dates are shown in until shops choose their own.
-var appZone = time.FixedZone("MSK", 3*60*60)
-
 // appShow is GET /app, the cabinet: the shop, its balance, how far the setup
 // got and the latest parcels. A merchant who has not finished the setup
 // wizard is sent to their current wizard step instead.
@@ -69,17 +58,17 @@ func (s *server) appShow(c *fiber.Ctx) error {
 	}
 	// Until the wizard is finished the app opens to where it was left.
 	if s.onboard.svc != nil {
-		m, err := s.onboard.svc.Merchant(c.UserContext(), sess.ShopID)
+		m, err := s.onboard.svc.Shop(c.UserContext(), sess.ShopID)
 		switch {
-		case err == nil && !m.Done():
+		case err == nil && !onboarding.Done(m):
 			c.Set(fiber.HeaderCacheControl, "no-store")
-			return redirect(c, wizardPath(m.Current()))
+			return redirect(c, wizardPath(onboarding.Current(m)))
 		case err != nil && !errors.Is(err, onboarding.ErrUnknownShop):
 			return err
 		}
 	}
 	ov, err := s.insales.app.Overview(c.UserContext(), sess.ShopID, appParcelsShown)
-	if errors.Is(err, insales.ErrUnknownShop) {
+	if errors.Is(err, shopapp.ErrUnknownShop) {
 		return s.renderProblem(c, fiber.StatusNotFound, "Магазин не найден", loginAgainText)
 	}
 	if err != nil {
@@ -89,32 +78,29 @@ func (s *server) appShow(c *fiber.Ctx) error {
 	return s.render(c, viewAppShow, page{Title: "Кабинет", Data: appData(sess, ov)})
 }
 
-func appData(sess storage.Session, ov insales.Overview) appShowData {
+func appData(sess shopapp.Session, ov shopapp.Overview) appShowData {
 	d := appShowData{
 		Domain:        ov.Shop.Domain,
 		UserName:      sess.UserName,
 		Balance:       billing.FormatRub(ov.Shop.Balance),
 		SetupComplete: ov.Shop.Setup.Complete,
 	}
-	for _, step := range insales.SetupSteps() {
+	for _, step := range shopapp.SetupSteps() {
 		st := ov.Shop.Setup.Step(step)
 		d.Steps = append(d.Steps, appStep{
-			Title: step.Title(), Status: string(st.Status), Label: appStepLabels[st.Status],
+			Title: step.Title(), Status: string(st.Status), Label: st.Status.Label(),
 			Attempts: st.Attempts, LastError: st.LastError,
 		})
 	}
 	for _, p := range ov.Parcels {
-		state := p.State
-		if _, ok := tracking.ParseState(string(state)); !ok {
-			state = tracking.StateRegistered
-		}
+		state := p.Tracking(ov.Now, ov.Rules).State
 		buyer := p.Buyer.Name
 		if buyer == "" {
 			buyer = "—"
 		}
 		d.Parcels = append(d.Parcels, appParcel{
 			OrderNumber: p.OrderNumber, Track: p.Track, State: string(state), StateLabel: state.Label(),
-			Buyer: buyer, Updated: p.UpdatedAt.In(appZone).Format("02.01.2006 15:04"),
+			Buyer: buyer, Updated: p.UpdatedAt.In(tracking.Moscow).Format("02.01.2006 15:04"),
 		})
 	}
 	return d
@@ -129,7 +115,9 @@ func (s *server) appSetupRetry(c *fiber.Ctx) error {
 	if !ok {
 		return s.renderProblem(c, fiber.StatusUnauthorized, "Нужно войти", loginAgainText)
 	}
-	s.insales.app.EnqueueSetup(c.UserContext(), strings.Clone(sess.ShopID))
+	if err := s.insales.app.EnqueueSetup(c.UserContext(), strings.Clone(sess.ShopID)); err != nil {
+		return err
+	}
 	s.flashNext(c, flashInfo, "Настройка магазина запущена ещё раз. Обновите страницу через минуту.")
 	return redirect(c, "/app")
 }

@@ -55,14 +55,20 @@ type Deps struct {
 	// several web processes behind a balancer accept each other's forms).
 	// Nil means process memory, for tests.
 	CSRFStorage fiber.Storage
-	// InSales is the InSales app behind /insales/... and /app
-	// (*insales.App); nil leaves those routes out. It needs Sessions.
-	InSales InsalesApp
+	// RateLimitStorage keeps the rate limiter's counters, shared the same
+	// way; nil means process memory. RateLimits are the limits (zero
+	// fields: DefaultRateLimits).
+	RateLimitStorage fiber.Storage
+	RateLimits       RateLimits
+	// ShopApp is the app in InSales shops behind /insales/..., /app and
+	// the widget (*shopapp.App); nil leaves those routes out. It needs
+	// Sessions.
+	ShopApp ShopApp
 	// Sessions keeps merchant sessions server-side (*storage.Sessions).
 	Sessions SessionStore
 	// Onboarding is the setup wizard behind /app/wizard/... and /app/texts
 	// (*onboarding.Service); nil leaves them out and /app opens the cabinet
-	// at once. It needs InSales.
+	// at once. It needs ShopApp.
 	Onboarding Onboarding
 	// ShopAdminURL is where "Вернуться в магазин" leads for a shop domain;
 	// nil means https://{domain}/admin/ (the sandbox shop lives elsewhere).
@@ -77,7 +83,7 @@ type Deps struct {
 	// (*storage.MessageStatuses); required with TwilioAuthToken.
 	MessageStatuses MessageStatusStore
 	// Outbox lists what the sandbox Twilio and SMTP stand-ins received, for
-	// GET /sandbox/outbox (*storage.SandboxOutbox); nil leaves the page out.
+	// GET /sandbox/outbox; nil leaves the page out.
 	Outbox OutboxLister
 }
 
@@ -93,6 +99,7 @@ type server struct {
 	metricsToken    string
 	gatherer        prometheus.Gatherer
 	csrfProtect     fiber.Handler
+	limit           limiters
 	sandboxHandlers map[string]http.Handler
 	demo            SandboxDemo
 	insales         insalesDeps
@@ -168,6 +175,7 @@ func build(d Deps, o options) (*fiber.App, error) {
 	}
 	s.gatherer = reg
 	s.csrfProtect = newCSRF(d.CSRFStorage, s.secureCookies)
+	s.limit = s.newLimiters(d.RateLimits, d.RateLimitStorage)
 
 	app := fiber.New(fiber.Config{
 		AppName:               "parceltrack",
@@ -211,4 +219,22 @@ func (s *server) sandboxPrefixes() []string {
 		return prefixes[i] < prefixes[j]
 	})
 	return prefixes
+}
+
+// sandboxRequestTimeout bounds one request to a sandbox stand-in.
+const sandboxRequestTimeout = 30 * time.Second
+
+// detached serves h with a request context of its own. Fiber's adaptor
+// hands a net/http handler fasthttp's request context, which fasthttp
+// reuses for the next request on the connection; a goroutine a handler
+// leaves watching it (the database driver starts one for every deadline
+// under a context it does not know) then reads it while the next request
+// writes it. A context that cannot be cancelled from there starts no such
+// watcher.
+func detached(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sandboxRequestTimeout)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

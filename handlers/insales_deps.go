@@ -12,35 +12,36 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"parceltrack/insales"
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 )
 
-// InsalesApp is the InSales app as the web layer drives it; *insales.App
-// implements it.
-type InsalesApp interface {
-	Install(ctx context.Context, in insales.InstallRequest) (insales.AppShop, error)
-	Uninstall(ctx context.Context, in insales.UninstallRequest) error
-	BeginLogin(ctx context.Context, insalesID int64, nonce, autologinURL string) (insales.AppShop, string, error)
-	CheckAutologin(ctx context.Context, shopID, nonce string, q insales.AutologinQuery) (insales.AppShop, error)
+// ShopApp is the app in InSales shops as the web layer drives it;
+// *shopapp.App implements it.
+type ShopApp interface {
+	Install(ctx context.Context, in shopapp.InstallRequest) (shopapp.Shop, error)
+	Uninstall(ctx context.Context, in shopapp.UninstallRequest) error
+	BeginLogin(ctx context.Context, insalesID int64, nonce, autologinURL string) (shopapp.Shop, string, error)
+	CheckAutologin(ctx context.Context, shopID, nonce string, q insales.AutologinQuery) (shopapp.Shop, error)
 	ReceiveWebhook(ctx context.Context, token string, body []byte) error
-	Overview(ctx context.Context, shopID string, limit int) (insales.Overview, error)
-	EnqueueSetup(ctx context.Context, shopID string)
+	Overview(ctx context.Context, shopID string, limit int) (shopapp.Overview, error)
+	EnqueueSetup(ctx context.Context, shopID string) error
 	// OrderWidget is what the order-page widget shows.
-	OrderWidget(ctx context.Context, widgetKey string, orderID int64) (insales.OrderWidget, error)
+	OrderWidget(ctx context.Context, widgetKey string, orderID int64) (shopapp.OrderWidget, error)
 }
 
-// SessionStore keeps browser sessions server-side; *storage.Sessions
-// implements it. Ids are hashes of the cookie values (see sessionKey).
+// SessionStore keeps browser sessions server-side (package storage
+// implements it); a missing or expired session is shopapp.ErrNotFound. Ids
+// are hashes of the cookie values (see sessionKey).
 type SessionStore interface {
-	Create(ctx context.Context, s storage.Session) error
-	Get(ctx context.Context, id string, now time.Time) (storage.Session, error)
-	Take(ctx context.Context, id string, now time.Time) (storage.Session, error)
+	Create(ctx context.Context, s shopapp.Session) error
+	Get(ctx context.Context, id string, now time.Time) (shopapp.Session, error)
+	Take(ctx context.Context, id string, now time.Time) (shopapp.Session, error)
 	Delete(ctx context.Context, id string) error
 }
 
 // insalesDeps are the InSales app's dependencies on the server.
 type insalesDeps struct {
-	app      InsalesApp
+	app      ShopApp
 	sessions SessionStore
 	// base is the app's public URL (Deps.BaseURL); empty means "the host
 	// the request came to".
@@ -48,13 +49,13 @@ type insalesDeps struct {
 }
 
 func (d *insalesDeps) init(deps Deps) error {
-	if deps.InSales == nil {
+	if deps.ShopApp == nil {
 		return nil
 	}
 	if deps.Sessions == nil {
 		return errors.New("handlers: the InSales app needs a session store")
 	}
-	d.app, d.sessions, d.base = deps.InSales, deps.Sessions, strings.TrimRight(deps.BaseURL, "/")
+	d.app, d.sessions, d.base = deps.ShopApp, deps.Sessions, strings.TrimRight(deps.BaseURL, "/")
 	return nil
 }
 
@@ -104,20 +105,20 @@ func (s *server) setSessionCookie(c *fiber.Ctx, name, value string, lifetime tim
 func newSessionToken() string { return rand.Text() }
 
 // appSession returns the signed-in merchant's session, if any.
-func (s *server) appSession(c *fiber.Ctx) (storage.Session, bool, error) {
+func (s *server) appSession(c *fiber.Ctx) (shopapp.Session, bool, error) {
 	token := c.Cookies(sessionCookie)
 	if token == "" {
-		return storage.Session{}, false, nil
+		return shopapp.Session{}, false, nil
 	}
 	sess, err := s.insales.sessions.Get(c.UserContext(), sessionKey(token), time.Now())
-	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Session{}, false, nil
+	if errors.Is(err, shopapp.ErrNotFound) {
+		return shopapp.Session{}, false, nil
 	}
 	if err != nil {
-		return storage.Session{}, false, err
+		return shopapp.Session{}, false, err
 	}
-	if sess.Kind != storage.SessionApp {
-		return storage.Session{}, false, nil
+	if sess.Kind != shopapp.SessionApp {
+		return shopapp.Session{}, false, nil
 	}
 	return sess, true, nil
 }

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
+	"parceltrack/shopapp"
 
-	"parceltrack/insales"
+	"github.com/gofiber/fiber/v2"
 )
 
 // InSales calls these with GET and reads only the status: 200 means done.
@@ -18,15 +18,15 @@ import (
 // the slow setup, so InSales gets its 200 well within its 10 s limit.
 func (s *server) insalesInstall(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Query("insales_id"), 10, 64)
-	_, err := s.insales.app.Install(c.UserContext(), insales.InstallRequest{
+	_, err := s.insales.app.Install(c.UserContext(), shopapp.InstallRequest{
 		Shop:      strings.Clone(c.Query("shop")),
 		Token:     strings.Clone(c.Query("token")),
 		InsalesID: id,
 	})
 	switch {
-	case errors.Is(err, insales.ErrBadRequest):
+	case errors.Is(err, shopapp.ErrBadRequest):
 		return c.Status(fiber.StatusBadRequest).SendString("bad install request: shop (a *.myinsales.ru domain), token and insales_id are required")
-	case errors.Is(err, insales.ErrDenied):
+	case errors.Is(err, shopapp.ErrDenied):
 		return c.Status(fiber.StatusForbidden).SendString("forbidden: InSales did not confirm this install")
 	case err != nil:
 		return err
@@ -39,15 +39,15 @@ func (s *server) insalesInstall(c *fiber.Ctx) error {
 // shop is fine (InSales expects 200 for it too).
 func (s *server) insalesUninstall(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.Query("insales_id"), 10, 64)
-	err := s.insales.app.Uninstall(c.UserContext(), insales.UninstallRequest{
+	err := s.insales.app.Uninstall(c.UserContext(), shopapp.UninstallRequest{
 		Shop:      strings.Clone(c.Query("shop")),
 		Token:     strings.Clone(c.Query("token")),
 		InsalesID: id,
 	})
 	switch {
-	case errors.Is(err, insales.ErrBadRequest):
+	case errors.Is(err, shopapp.ErrBadRequest):
 		return c.Status(fiber.StatusBadRequest).SendString("bad uninstall request: insales_id is required")
-	case errors.Is(err, insales.ErrDenied):
+	case errors.Is(err, shopapp.ErrDenied):
 		return c.Status(fiber.StatusForbidden).SendString("forbidden")
 	case err != nil:
 		return err

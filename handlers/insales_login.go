@@ -10,7 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"parceltrack/insales"
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 )
 
 // Texts of a refused login.
@@ -41,7 +41,7 @@ func (s *server) insalesLogin(c *fiber.Ctx) error {
 		return err
 	}
 	shop, target, err := s.insales.app.BeginLogin(ctx, insalesID, nonce, s.publicURL(c)+"/insales/autologin")
-	if errors.Is(err, insales.ErrUnknownShop) || errors.Is(err, insales.ErrBadRequest) {
+	if errors.Is(err, shopapp.ErrUnknownShop) || errors.Is(err, shopapp.ErrBadRequest) {
 		return s.renderProblem(c, fiber.StatusNotFound, "Магазин не найден",
 			"Приложение не установлено в этом магазине. Установите его из каталога приложений InSales.")
 	}
@@ -50,8 +50,8 @@ func (s *server) insalesLogin(c *fiber.Ctx) error {
 	}
 	token := newSessionToken()
 	now := time.Now()
-	if err := s.insales.sessions.Create(ctx, storage.Session{
-		ID: sessionKey(token), Kind: storage.SessionLogin, ShopID: shop.ID, InsalesID: shop.InsalesID,
+	if err := s.insales.sessions.Create(ctx, shopapp.Session{
+		ID: sessionKey(token), Kind: shopapp.SessionLogin, ShopID: shop.ID, InsalesID: shop.InsalesID,
 		Nonce: nonce, CreatedAt: now, ExpiresAt: now.Add(loginLifetime),
 	}); err != nil {
 		return err
@@ -77,13 +77,13 @@ func (s *server) insalesAutologin(c *fiber.Ctx) error {
 	}
 	now := time.Now()
 	pending, err := s.insales.sessions.Take(ctx, sessionKey(token), now)
-	if errors.Is(err, storage.ErrNotFound) {
+	if errors.Is(err, shopapp.ErrNotFound) {
 		return s.renderProblem(c, fiber.StatusForbidden, loginFailedTitle, loginAgainText)
 	}
 	if err != nil {
 		return err
 	}
-	if pending.Kind != storage.SessionLogin {
+	if pending.Kind != shopapp.SessionLogin {
 		return s.renderProblem(c, fiber.StatusForbidden, loginFailedTitle, loginAgainText)
 	}
 	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
@@ -92,7 +92,7 @@ func (s *server) insalesAutologin(c *fiber.Ctx) error {
 	}
 	aq := insales.ParseAutologinQuery(q)
 	shop, err := s.insales.app.CheckAutologin(ctx, pending.ShopID, pending.Nonce, aq)
-	if errors.Is(err, insales.ErrDenied) || errors.Is(err, insales.ErrUnknownShop) {
+	if errors.Is(err, shopapp.ErrDenied) || errors.Is(err, shopapp.ErrUnknownShop) {
 		s.logger(c).Warn("autologin refused", "shop_id", pending.ShopID, "error", err.Error())
 		return s.renderProblem(c, fiber.StatusForbidden, loginFailedTitle, loginAgainText)
 	}
@@ -105,8 +105,8 @@ func (s *server) insalesAutologin(c *fiber.Ctx) error {
 		}
 	}
 	fresh := newSessionToken()
-	if err := s.insales.sessions.Create(ctx, storage.Session{
-		ID: sessionKey(fresh), Kind: storage.SessionApp, ShopID: shop.ID, InsalesID: shop.InsalesID,
+	if err := s.insales.sessions.Create(ctx, shopapp.Session{
+		ID: sessionKey(fresh), Kind: shopapp.SessionApp, ShopID: shop.ID, InsalesID: shop.InsalesID,
 		UserID: aq.UserID, UserEmail: aq.UserEmail, UserName: aq.UserName,
 		CreatedAt: now, ExpiresAt: now.Add(sessionLifetime),
 	}); err != nil {

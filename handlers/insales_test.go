@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"parceltrack/insales"
+	"parceltrack/shopapp"
 )
 
 func TestInsalesInstallAndUninstall(t *testing.T) {
@@ -22,7 +23,7 @@ func TestInsalesInstallAndUninstall(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("install answered after %v, want well within a second", d)
 	}
-	if shop.Domain != testShopDomain || shop.Balance != 1000 || shop.Uninstalled {
+	if shop.Domain != testShopDomain || shop.Balance != 1000 || shop.Uninstalled() {
 		t.Fatalf("installed shop %+v", shop)
 	}
 	password := insales.InstallPassword("token123", testInsalesSecret)
@@ -50,9 +51,9 @@ func TestInsalesInstallAndUninstall(t *testing.T) {
 		if r.StatusCode != tt.wantStatus {
 			t.Fatalf("%s: status %d (%s), want %d", tt.name, r.StatusCode, r.body, tt.wantStatus)
 		}
-		got, err := w.db.AppShops().ShopByID(ctx, shop.ID)
-		if err != nil || got.Uninstalled != tt.wantUninstall {
-			t.Fatalf("%s: uninstalled = %v, %v", tt.name, got.Uninstalled, err)
+		got, err := w.db.Shops().Shop(ctx, shop.ID)
+		if err != nil || got.Uninstalled() != tt.wantUninstall {
+			t.Fatalf("%s: uninstalled = %v, %v", tt.name, got.Uninstalled(), err)
 		}
 	}
 	if strings.Contains(w.log.String(), password) || strings.Contains(w.log.String(), "token123") {
@@ -208,11 +209,11 @@ func TestInsalesWebhookHTTP(t *testing.T) {
 	w := newInsalesWorld(t, "")
 	ctx := context.Background()
 	shop := w.install(t)
-	st := insales.StepState{Step: insales.StepTrackField, Status: insales.StepDone, Attempts: 1, UpdatedAt: time.Now()}
-	if err := w.db.AppShops().SaveSetupStep(ctx, shop.ID, st, insales.SetupResult{TrackFieldID: 555}); err != nil {
+	st := shopapp.StepState{Step: shopapp.StepTrackField, Status: shopapp.StepDone, Attempts: 1, UpdatedAt: time.Now()}
+	if err := w.db.Shops().SaveSetupStep(ctx, shop.ID, st, shopapp.SetupResult{TrackFieldID: 555}); err != nil {
 		t.Fatal(err)
 	}
-	good := insales.WebhookToken(shop.ID, shop.WebhookSecret)
+	good := shopapp.WebhookToken(shop.ID, shop.Settings.WebhookSecret)
 	order := `{"id": 8, "number": 1008, "updated_at": "2026-04-08T11:23:18.000+03:00",
 		"fields_values": [{"id": 1, "field_id": 555, "value": "RA644000001RU"}]}`
 	post := func(token, body string) response {
@@ -228,7 +229,7 @@ func TestInsalesWebhookHTTP(t *testing.T) {
 		wantBody   string
 	}{
 		{"wrong secret", shop.ID + ".0123456789abcdef0123456789abcdef", order, 403, "forbidden"},
-		{"unknown shop", "x." + shop.WebhookSecret, order, 403, "forbidden"},
+		{"unknown shop", "x." + shop.Settings.WebhookSecret, order, 403, "forbidden"},
 		{"malformed JSON", good, `{"id": 8, "number":`, 400, "bad webhook body: insales: parse order: unexpected end of JSON input"},
 		{"no order id", good, `{"number": 1008}`, 400, "bad webhook body: insales: parse order: no order id"},
 	}
@@ -248,11 +249,11 @@ func TestInsalesWebhookHTTP(t *testing.T) {
 	if r := post(good, order); r.StatusCode != 200 {
 		t.Fatalf("good webhook = %d %s", r.StatusCode, r.body)
 	}
-	ps, err := w.db.ParcelImports().OrderParcels(ctx, shop.ID, 8)
+	ps, err := w.db.Parcels().OrderParcels(ctx, shop.ID, 8)
 	if err != nil || len(ps) != 1 || ps[0].Track != "RA644000001RU" {
 		t.Fatalf("imported %+v %v", ps, err)
 	}
-	if strings.Contains(w.log.String(), shop.WebhookSecret) {
+	if strings.Contains(w.log.String(), shop.Settings.WebhookSecret) {
 		t.Error("the webhook secret reached the log")
 	}
 }

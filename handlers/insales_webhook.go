@@ -4,9 +4,9 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
+	"parceltrack/shopapp"
 
-	"parceltrack/insales"
+	"github.com/gofiber/fiber/v2"
 )
 
 // insalesWebhook handles POST /insales/webhooks/:secret, the orders/create
@@ -17,10 +17,10 @@ import (
 func (s *server) insalesWebhook(c *fiber.Ctx) error {
 	err := s.insales.app.ReceiveWebhook(c.UserContext(), c.Params("secret"), c.Body())
 	switch {
-	case errors.Is(err, insales.ErrDenied):
+	case errors.Is(err, shopapp.ErrDenied):
 		return c.Status(fiber.StatusForbidden).SendString("forbidden")
-	case errors.Is(err, insales.ErrBadRequest):
-		reason := strings.TrimPrefix(err.Error(), insales.ErrBadRequest.Error()+": ")
+	case errors.Is(err, shopapp.ErrBadRequest):
+		reason := strings.TrimPrefix(err.Error(), shopapp.ErrBadRequest.Error()+": ")
 		return c.Status(fiber.StatusBadRequest).SendString("bad webhook body: " + reason)
 	case err != nil:
 		return err

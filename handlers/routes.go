@@ -17,6 +17,7 @@ import (
 //	cab.Get("/parcels", s.parcelList)
 //	cab.Post("/parcels/:id/stop", s.parcelStop)
 //
+// Public endpoints are rate-limited per client address (ratelimit.go).
 // Webhooks (/webhooks/...) and the API (/api/v1/...) must not use
 // csrfProtect: they authenticate by URL secret or API key instead. Name a
 // URL parameter that carries a secret ":secret" or ":token" so the request
@@ -49,21 +50,21 @@ func (s *server) routes(app *fiber.App) {
 	if s.insales.app != nil {
 		app.Get("/insales/install", s.insalesInstall)
 		app.Get("/insales/uninstall", s.insalesUninstall)
-		app.Get("/insales/login", s.insalesLogin)
-		app.Get("/insales/autologin", s.insalesAutologin)
-		app.Post("/insales/webhooks/:secret", s.insalesWebhook)
+		app.Get("/insales/login", s.limit.login, s.insalesLogin)
+		app.Get("/insales/autologin", s.limit.login, s.insalesAutologin)
+		app.Post("/insales/webhooks/:secret", s.limit.webhooks, s.insalesWebhook)
 		app.Get("/app", s.csrfProtect, s.appShow)
 		app.Post("/app/setup", s.csrfProtect, s.appSetupRetry)
 		// The order-page widget, framed in the InSales admin. Its widget
 		// key is the only credential, hence ":token" (kept out of the log,
 		// also when the order is missing: "?").
-		app.Get("/widget/:token/:order?", s.widgetShow)
+		app.Get("/widget/:token/:order?", s.limit.widget, s.widgetShow)
 	}
 
 	// Onboarding wizard. Every page needs the merchant's session; a page
 	// the merchant has not reached redirects to their current step.
 	if s.onboard.svc != nil {
-		wz := app.Group("/app/wizard", s.csrfProtect)
+		wz := app.Group("/app/wizard", s.limit.wizard, s.csrfProtect)
 		wz.Get("", s.wizardShow)
 		wz.Get("/register", s.wizardRegisterShow)
 		wz.Post("/register", s.wizardRegister)
@@ -97,7 +98,7 @@ func (s *server) routes(app *fiber.App) {
 
 	// Sandbox stand-ins (net/http handlers), longest prefix first.
 	for _, prefix := range s.sandboxPrefixes() {
-		h := adaptor.HTTPHandler(s.sandboxHandlers[prefix])
+		h := adaptor.HTTPHandler(detached(s.sandboxHandlers[prefix]))
 		app.All(prefix, h)
 		app.All(prefix+"/*", h)
 	}

@@ -5,8 +5,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"parceltrack/sandbox/outbox"
-	"parceltrack/storage"
+	"parceltrack/notify"
+	"parceltrack/shopapp"
+	"parceltrack/tracking"
 )
 
 // outboxShown is how many records the sandbox outbox page lists;
@@ -18,7 +19,7 @@ const (
 
 // outboxRow is one message on the sandbox outbox page.
 type outboxRow struct {
-	outbox.Record
+	SandboxMessage
 	ChannelTitle string
 	At           string
 	// AppStatus is the delivery status the app recorded from the
@@ -27,9 +28,9 @@ type outboxRow struct {
 }
 
 var outboxChannelTitles = map[string]string{
-	outbox.ChannelSMS:   "SMS",
-	outbox.ChannelVoice: "Звонок",
-	outbox.ChannelEmail: "E-mail",
+	string(notify.KindSMS):   "SMS",
+	string(notify.KindVoice): "Звонок",
+	string(notify.KindEmail): "E-mail",
 }
 
 // sandboxOutbox is GET /sandbox/outbox: everything the sandbox Twilio and
@@ -46,14 +47,14 @@ func (s *server) sandboxOutbox(c *fiber.Ctx) error {
 		if title == "" {
 			title = r.Channel
 		}
-		row := outboxRow{Record: r, ChannelTitle: title, At: r.CreatedAt.In(appZone).Format("02.01.2006 15:04:05")}
+		row := outboxRow{SandboxMessage: r, ChannelTitle: title, At: r.CreatedAt.In(tracking.Moscow).Format("02.01.2006 15:04:05")}
 		// Shows that the stand-in's signed callback reached the app.
-		if s.onboard.statuses != nil && r.Channel != outbox.ChannelEmail && len(rows) < outboxStatusLookups {
+		if s.onboard.statuses != nil && r.Channel != string(notify.KindEmail) && len(rows) < outboxStatusLookups {
 			st, err := s.onboard.statuses.Get(c.UserContext(), r.ID)
 			switch {
 			case err == nil:
 				row.AppStatus = st.Status
-			case !errors.Is(err, storage.ErrNotFound):
+			case !errors.Is(err, shopapp.ErrNotFound):
 				return err
 			}
 		}

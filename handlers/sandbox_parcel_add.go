@@ -6,7 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
 
@@ -22,7 +22,7 @@ func (s *server) sandboxParcelAdd(c *fiber.Ctx) error {
 	case tracking.BarcodeErrorText(err) != "":
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.renderSandbox(c, sandboxData{Track: track, Problem: tracking.BarcodeErrorText(err)})
-	case errors.Is(err, storage.ErrConflict):
+	case errors.Is(err, shopapp.ErrConflict):
 		c.Status(fiber.StatusConflict)
 		return s.renderSandbox(c, sandboxData{Track: track, Problem: "Эта посылка уже отслеживается."})
 	default:

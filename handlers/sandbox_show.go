@@ -6,23 +6,25 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
 
 // SandboxDemo is the demo shop behind the sandbox page.
 type SandboxDemo interface {
 	// Parcels lists the demo shop's parcels, most recently changed first.
-	Parcels(ctx context.Context) ([]storage.Parcel, error)
+	Parcels(ctx context.Context) ([]shopapp.Parcel, error)
 	// Add tracks a number for the demo shop.
-	Add(ctx context.Context, track string) (storage.Parcel, error)
+	Add(ctx context.Context, track string) (shopapp.Parcel, error)
 	// Now is the sandbox carrier's clock.
 	Now() time.Time
 }
 
 type sandboxRow struct {
-	Parcel storage.Parcel
-	State  tracking.State
+	Parcel shopapp.Parcel
+	// Status is the parcel classified at the sandbox clock, so the row
+	// shows today's state, not the last poll's.
+	Status tracking.Status
 }
 
 type sandboxData struct {
@@ -45,7 +47,7 @@ func (s *server) renderSandbox(c *fiber.Ctx, d sandboxData) error {
 	}
 	d.Now = s.demo.Now()
 	for _, p := range parcels {
-		d.Rows = append(d.Rows, sandboxRow{Parcel: p, State: tracking.State(p.State)})
+		d.Rows = append(d.Rows, sandboxRow{Parcel: p, Status: p.Tracking(d.Now, tracking.Rules{})})
 	}
 	view := viewSandbox
 	if htmxFrom(c).wantsFragment() && c.Query("part") == "table" {

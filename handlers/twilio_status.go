@@ -6,15 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"parceltrack/storage"
+	"parceltrack/notify"
 )
-
-// twilioFinal are the statuses after which Twilio reports nothing more
-// about a message or a call.
-var twilioFinal = map[string]bool{
-	"delivered": true, "undelivered": true, "failed": true, "read": true, "canceled": true,
-	"completed": true, "busy": true, "no-answer": true,
-}
 
 // twilioStatusPath is where Twilio posts delivery reports.
 const twilioStatusPath = "/notify/twilio/status"
@@ -34,16 +27,16 @@ func (s *server) twilioStatus(c *fiber.Ctx) error {
 		s.logger(c).Warn("twilio callback with a bad signature")
 		return c.SendStatus(fiber.StatusForbidden)
 	}
-	st := storage.MessageStatus{Channel: "sms", ProviderID: params["MessageSid"], Status: params["MessageStatus"],
+	st := notify.Delivery{Channel: notify.KindSMS, ProviderID: params["MessageSid"], Status: params["MessageStatus"],
 		ErrorCode: params["ErrorCode"], UpdatedAt: time.Now()}
 	if st.ProviderID == "" {
-		st.Channel, st.ProviderID, st.Status = "voice", params["CallSid"], params["CallStatus"]
+		st.Channel, st.ProviderID, st.Status = notify.KindVoice, params["CallSid"], params["CallStatus"]
 	}
 	st.Status = strings.ToLower(st.Status)
 	if st.ProviderID == "" || st.Status == "" {
 		return c.SendStatus(fiber.StatusBadRequest)
 	}
-	st.Final = twilioFinal[st.Status]
+	st.Final = notify.FinalStatus(st.Status)
 	wrote, err := s.onboard.statuses.Save(c.UserContext(), st)
 	if err != nil {
 		return err

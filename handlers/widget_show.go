@@ -12,7 +12,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"parceltrack/insales"
+	"parceltrack/ru"
+	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
 
@@ -43,7 +44,7 @@ type widgetData struct {
 	CabinetURL string
 }
 
-// widgetFact is one line of the panel: "Хранение до: 18.04.2026 (осталось 3 дн.)".
+// widgetFact is one line of the panel: "Хранение до: 18.04.2026 (осталось 3 дня)".
 type widgetFact struct {
 	Label string
 	Value string
@@ -63,9 +64,9 @@ func (s *server) widgetShow(c *fiber.Ctx) error {
 	key := c.Params("token")
 	w, err := s.insales.app.OrderWidget(c.UserContext(), key, orderID)
 	switch {
-	case errors.Is(err, insales.ErrUnknownShop):
+	case errors.Is(err, shopapp.ErrUnknownShop):
 		return fiber.ErrNotFound
-	case errors.Is(err, insales.ErrBadRequest):
+	case errors.Is(err, shopapp.ErrBadRequest):
 		return fiber.ErrBadRequest
 	case err != nil:
 		return err
@@ -146,8 +147,9 @@ var widgetMeanings = map[tracking.State]string{
 }
 
 // widgetView turns what the app knows into the panel's lines, dates in
-// Moscow time.
-func widgetView(w insales.OrderWidget, url string) widgetData {
+// Moscow time. Days, the deadline and days left are the classifier's (the
+// parcel's status at the widget's Now), so they agree with the state.
+func widgetView(w shopapp.OrderWidget, url string) widgetData {
 	d := widgetData{URL: url, Refresh: true,
 		CabinetURL: "/insales/login?" + neturl.Values{"shop": {w.ShopDomain}, "insales_id": {strconv.FormatInt(w.InsalesID, 10)}}.Encode()}
 	p := w.Parcel
@@ -155,10 +157,8 @@ func widgetView(w insales.OrderWidget, url string) widgetData {
 		d.NoTrack, d.State = true, string(tracking.StateNoTrack)
 		return d
 	}
-	state := p.State
-	if _, ok := tracking.ParseState(string(state)); !ok {
-		state = tracking.StateRegistered
-	}
+	st := p.Status
+	state := st.State
 	d.Refresh = !widgetFinal[state]
 	d.Track, d.State, d.StateLabel = p.Track, string(state), state.Label()
 	d.Meaning, d.Problem = widgetMeanings[state], p.TrackProblem
@@ -166,36 +166,36 @@ func widgetView(w insales.OrderWidget, url string) widgetData {
 	if !p.EnteredAt.IsZero() {
 		d.Facts = append(d.Facts, widgetFact{Label: "Отслеживается с", Value: widgetDate(p.EnteredAt)})
 	}
-	if !p.ArrivedAt.IsZero() {
-		f := widgetFact{Label: "В отделении с", Value: widgetDate(p.ArrivedAt)}
-		if office := officeText(p.OfficeIndex, p.OfficeName); office != "" {
+	if !st.ArrivedAt.IsZero() {
+		f := widgetFact{Label: "В отделении с", Value: widgetDate(st.ArrivedAt)}
+		if office := officeText(st.OfficeIndex, st.OfficeName); office != "" {
 			f.Value += ", " + office
 		}
 		if state.Waiting() {
-			f.Note = "ждёт " + strconv.Itoa(p.DaysWaiting) + " дн."
+			f.Note = "ждёт " + ru.Days(st.Days)
 		}
 		d.Facts = append(d.Facts, f)
 	}
-	if !p.StorageDay.IsZero() {
-		f := widgetFact{Label: "Хранение до", Value: p.StorageDay.Format("02.01.2006")}
+	if !st.Deadline.IsZero() {
+		f := widgetFact{Label: "Хранение до", Value: tracking.StorageDay(st.Deadline).Format("02.01.2006")}
 		switch {
-		case p.StorageExpired:
+		case tracking.StorageExpired(st.Deadline, w.Now):
 			f.Note = "срок истёк"
-		case p.DaysLeft == 0:
+		case st.DaysLeft == 0:
 			f.Note = "последний день"
 		default:
-			f.Note = "осталось " + strconv.Itoa(p.DaysLeft) + " дн."
+			f.Note = "осталось " + ru.Days(st.DaysLeft)
 		}
 		d.Facts = append(d.Facts, f)
 	}
-	if e := p.LastEvent; e != nil {
+	if e := p.LastEvent(); e != nil {
 		d.Facts = append(d.Facts, widgetFact{Label: "Последнее событие",
-			Value: e.At.In(appZone).Format("02.01.2006 15:04") + ", " + e.DisplayName()})
+			Value: e.At.In(tracking.Moscow).Format("02.01.2006 15:04") + ", " + e.DisplayName()})
 	}
 	return d
 }
 
-func widgetDate(t time.Time) string { return t.In(appZone).Format("02.01.2006") }
+func widgetDate(t time.Time) string { return t.In(tracking.Moscow).Format("02.01.2006") }
 
 // officeText names a post office by postcode and name, once: the carrier's
 // names often carry the postcode already ("Москва 127018").

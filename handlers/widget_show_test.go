@@ -10,7 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"parceltrack/insales"
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
 
@@ -18,7 +18,7 @@ import (
 // import orders.
 type widgetWorld struct {
 	insalesWorld
-	shop insales.AppShop
+	shop shopapp.Shop
 }
 
 const widgetTrackField = 555
@@ -27,16 +27,16 @@ func newWidgetWorld(t testing.TB) widgetWorld {
 	t.Helper()
 	w := newInsalesWorld(t, "")
 	shop := w.install(t)
-	st := insales.StepState{Step: insales.StepTrackField, Status: insales.StepDone, Attempts: 1, UpdatedAt: time.Now()}
-	if err := w.db.AppShops().SaveSetupStep(context.Background(), shop.ID, st, insales.SetupResult{TrackFieldID: widgetTrackField}); err != nil {
+	st := shopapp.StepState{Step: shopapp.StepTrackField, Status: shopapp.StepDone, Attempts: 1, UpdatedAt: time.Now()}
+	if err := w.db.Shops().SaveSetupStep(context.Background(), shop.ID, st, shopapp.SetupResult{TrackFieldID: widgetTrackField}); err != nil {
 		t.Fatal(err)
 	}
-	shop, err := w.db.AppShops().ShopByID(context.Background(), shop.ID)
+	shop, err := w.db.Shops().Shop(context.Background(), shop.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(shop.WidgetKey) != 32 {
-		t.Fatalf("installed shop has widget key %q", shop.WidgetKey)
+	if len(shop.Settings.WidgetKey) != 32 {
+		t.Fatalf("installed shop has widget key %q", shop.Settings.WidgetKey)
 	}
 	return widgetWorld{insalesWorld: w, shop: shop}
 }
@@ -55,25 +55,24 @@ func (w widgetWorld) importTrack(t testing.TB, id int64, updated time.Time, trac
 	o := insales.Order{ID: id, Number: id + 1000, UpdatedAt: updated,
 		Customer:     insales.Customer{Name: widgetBuyerName, Surname: "Смирнова", Phone: "8 (912) 345-67-89", Email: widgetBuyerEmail},
 		FieldsValues: []insales.FieldValue{{ID: 1, FieldID: widgetTrackField, Value: track}}}
-	res, err := w.ins.ImportOrder(context.Background(), w.shop, o, insales.SourceWebhook)
+	res, err := w.ins.ImportOrder(context.Background(), w.shop, o, shopapp.SourceWebhook)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res.ParcelID
 }
 
-func (w widgetWorld) url(order string) string { return "/widget/" + w.shop.WidgetKey + "/" + order }
+func (w widgetWorld) url(order string) string {
+	return "/widget/" + w.shop.Settings.WidgetKey + "/" + order
+}
 
 func TestWidgetStates(t *testing.T) {
 	t.Parallel()
 	w := newWidgetWorld(t)
 	ctx := context.Background()
-	now := time.Now()
+	now := testTrackingNow
 	msk := time.FixedZone("MSK", 3*60*60)
 	date := func(t time.Time) string { return t.In(msk).Format("02.01.2006") }
-	y, m, d := now.In(msk).Date()
-	deadline := time.Date(y, m, d+10, 23, 59, 59, 0, msk)
-	expired := time.Date(y, m, d-1, 23, 59, 59, 0, msk)
 	updated := now.Add(-time.Hour)
 
 	accepted := tracking.Event{At: now.Add(-6 * 24 * time.Hour), Type: 1, Attr: 1, Name: "Принято в отделении связи", OfficeIndex: "620014", OfficeName: "Екатеринбург 14"}
@@ -81,15 +80,13 @@ func TestWidgetStates(t *testing.T) {
 	arrival := func(ago time.Duration) tracking.Event {
 		return tracking.Event{At: now.Add(-ago), Type: 8, Attr: 2, Name: "Прибыло в место вручения", OfficeIndex: "127018", OfficeName: "Москва 127018"}
 	}
-	waiting := func(state tracking.State, ago time.Duration, until time.Time) *storage.TrackingUpdate {
-		arr := arrival(ago)
-		return &storage.TrackingUpdate{Events: []tracking.Event{accepted, left, arr}, State: string(state), StateSince: arr.At,
-			ArrivedAt: &arr.At, Deadline: &until, LastEventAt: &arr.At, UpdatedAt: now}
+	// stored is what the poller stored for a history, classified when it
+	// was polled (the widget classifies it again at now).
+	stored := func(events ...tracking.Event) *tracking.Status {
+		st := tracking.Classify(tracking.Facts{Track: "RA644000001RU", EnteredAt: now.Add(-70 * 24 * time.Hour)}, events, now, tracking.Rules{})
+		return &st
 	}
-	moved := func(state tracking.State, last tracking.Event) *storage.TrackingUpdate {
-		return &storage.TrackingUpdate{Events: []tracking.Event{accepted, last}, State: string(state), StateSince: last.At,
-			LastEventAt: &last.At, UpdatedAt: now}
-	}
+	day := 24 * time.Hour
 
 	tests := []struct {
 		name  string
@@ -98,7 +95,7 @@ func TestWidgetStates(t *testing.T) {
 		// stop stops the parcel as the merchant's button will; upd is what
 		// the poller stored afterwards.
 		stop  bool
-		upd   *storage.TrackingUpdate
+		upd   *tracking.Status
 		state tracking.State
 		label string
 		// want lists texts the panel shows; refresh says it polls.
@@ -107,33 +104,41 @@ func TestWidgetStates(t *testing.T) {
 	}{
 		{name: "registered", order: 1, track: "80092063905992", state: tracking.StateRegistered, label: "Ожидает приёма почтой",
 			want: []string{"Отслеживается с", date(now), "80092063905992"}, refresh: true},
-		{name: "in transit", order: 2, track: "RA644000001RU", upd: moved(tracking.StateInTransit, left), state: tracking.StateInTransit, label: "В пути",
+		{name: "in transit", order: 2, track: "RA644000001RU", upd: stored(accepted, left), state: tracking.StateInTransit, label: "В пути",
 			want: []string{"Последнее событие", left.At.In(msk).Format("02.01.2006 15:04") + ", Покинуло сортировочный центр"}, refresh: true},
-		{name: "probably arrived", order: 3, track: "RA644000001RU", upd: moved(tracking.StateProbablyArrived, left), state: tracking.StateProbablyArrived,
-			label: "Вероятно, прибыло в отделение", want: []string{"скорее всего"}, refresh: true},
-		{name: "arrived", order: 4, track: "RA644000001RU", upd: waiting(tracking.StateArrived, 3*24*time.Hour+time.Hour, deadline),
+		{name: "probably arrived", order: 3, track: "RA644000001RU", upd: stored(accepted, tracking.Event{At: now.Add(-5*day - 12*time.Hour), Type: 8, Attr: 4, OfficeIndex: "140983"}),
+			state: tracking.StateProbablyArrived, label: "Вероятно, прибыло в отделение", want: []string{"скорее всего"}, refresh: true},
+		// Arrived 11.03: stored until 27.03 (the day after arrival and 15 more).
+		{name: "arrived", order: 4, track: "RA644000001RU", upd: stored(accepted, left, arrival(3*day+time.Hour)),
 			state: tracking.StateArrived, label: "Прибыло в отделение",
-			want:    []string{"В отделении с", date(now.Add(-3*24*time.Hour-time.Hour)) + ", Москва 127018", "ждёт 3 дн.", "Хранение до", date(deadline), "осталось 10 дн."},
+			want:    []string{"В отделении с", date(now.Add(-3*day-time.Hour)) + ", Москва 127018", "ждёт 3 дня", "Хранение до", "27.03.2030", "осталось 13 дней"},
 			refresh: true},
-		{name: "waiting", order: 5, track: "RA644000001RU", upd: waiting(tracking.StateWaiting, 7*24*time.Hour, deadline),
-			state: tracking.StateWaiting, label: "Ожидает получения", want: []string{"ждёт 7 дн.", "Москва 127018"}, refresh: true},
-		{name: "waiting long, storage over", order: 6, track: "RA644000001RU", upd: waiting(tracking.StateWaitingLong, 20*24*time.Hour, expired),
-			state: tracking.StateWaitingLong, label: "Долго ожидает получения", want: []string{"срок истёк", date(expired)}, refresh: true},
-		{name: "delivered", order: 7, track: "RA644000001RU", upd: moved(tracking.StateDelivered, tracking.Event{At: now.Add(-time.Hour), Type: 2, Attr: 1, Name: "Вручение адресату"}),
+		{name: "waiting", order: 5, track: "RA644000001RU", upd: stored(accepted, left, arrival(7*day)),
+			state: tracking.StateWaiting, label: "Ожидает получения", want: []string{"ждёт 7 дней", "Москва 127018"}, refresh: true},
+		{name: "waiting long, storage over", order: 6, track: "RA644000001RU", upd: stored(accepted, left, arrival(20*day)),
+			state: tracking.StateWaitingLong, label: "Долго ожидает получения", want: []string{"срок истёк", "10.03.2030", "ждёт 20 дней"}, refresh: true},
+		{name: "polled when it had just arrived", order: 16, track: "RA644000001RU",
+			upd: func() *tracking.Status {
+				st := stored(accepted, left, arrival(20*day))
+				st.State = tracking.StateArrived
+				return st
+			}(),
+			state: tracking.StateWaitingLong, label: "Долго ожидает получения", want: []string{"ждёт 20 дней"}, refresh: true},
+		{name: "delivered", order: 7, track: "RA644000001RU", upd: stored(accepted, tracking.Event{At: now.Add(-time.Hour), Type: 2, Attr: 1, Name: "Вручение адресату"}),
 			state: tracking.StateDelivered, label: "Вручено", want: []string{"вручена", "Вручение адресату"}},
-		{name: "returned", order: 8, track: "RA644000001RU", upd: moved(tracking.StateReturned, tracking.Event{At: now.Add(-time.Hour), Type: 3, Attr: 1}),
+		{name: "returned", order: 8, track: "RA644000001RU", upd: stored(accepted, tracking.Event{At: now.Add(-time.Hour), Type: 3, Attr: 1}),
 			state: tracking.StateReturned, label: "Возврат отправителю", want: []string{"возвращается"}},
-		{name: "lost", order: 9, track: "RA644000001RU", upd: moved(tracking.StateLost, tracking.Event{At: now.Add(-time.Hour), Type: 5, Attr: 1}),
+		{name: "lost", order: 9, track: "RA644000001RU", upd: stored(accepted, tracking.Event{At: now.Add(-time.Hour), Type: 5, Attr: 1}),
 			state: tracking.StateLost, label: "Утеряно", want: []string{"утрачена"}},
-		{name: "stale", order: 10, track: "RA644000001RU", upd: moved(tracking.StateStale, accepted),
+		{name: "stale", order: 10, track: "RA644000001RU", upd: stored(tracking.Event{At: now.Add(-61 * day), Type: 1, Attr: 1}),
 			state: tracking.StateStale, label: "Давно нет новостей", want: []string{"больше 60 дней"}},
 		{name: "stopped", order: 11, track: "RA644000001RU", stop: true,
 			state: tracking.StateStopped, label: "Отслеживание остановлено", want: []string{"покупатель не получает уведомлений"}},
 		{name: "number of the wrong shape", order: 12, track: "12345",
 			state: tracking.StateTrackError, label: "Ошибка в трек-номере", want: []string{"поле «Трек-номер»", "14 цифр"}},
-		{name: "number the carrier refused", order: 13, track: "RA644000001RU", upd: &storage.TrackingUpdate{State: string(tracking.StateTrackError), UpdatedAt: now},
+		{name: "number the carrier refused", order: 13, track: "RA644000001RU", upd: &tracking.Status{State: tracking.StateTrackError},
 			state: tracking.StateTrackError, label: "Ошибка в трек-номере", want: []string{"Почта России не принимает этот трек-номер"}},
-		{name: "no balance", order: 14, track: "RA644000001RU", upd: &storage.TrackingUpdate{State: string(tracking.StateNoBalance), UpdatedAt: now},
+		{name: "no balance", order: 14, track: "RA644000001RU", upd: &tracking.Status{State: tracking.StateNoBalance},
 			state: tracking.StateNoBalance, label: "Недостаточно средств на балансе",
 			want: []string{"Недостаточно средств: отслеживание начнётся после пополнения баланса"}, refresh: true},
 		{name: "no track", order: 15, state: tracking.StateNoTrack, label: "Трек-номер не указан",
@@ -144,12 +149,12 @@ func TestWidgetStates(t *testing.T) {
 			if tt.track != "" {
 				id := w.importTrack(t, tt.order, updated, tt.track)
 				if tt.stop {
-					if err := w.db.ParcelImports().StopParcel(ctx, id, "merchant", time.Time{}, now); err != nil {
+					if err := w.db.Parcels().StopParcel(ctx, id, "merchant", time.Time{}, now); err != nil {
 						t.Fatal(err)
 					}
 				}
 				if tt.upd != nil {
-					if err := w.db.Parcels().ApplyTracking(ctx, id, *tt.upd); err != nil {
+					if err := w.db.Parcels().ApplyTracking(ctx, id, *tt.upd, now); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -213,9 +218,9 @@ func TestWidgetRefusals(t *testing.T) {
 	}{
 		{"unknown key", "/widget/" + strings.Repeat("a", 32) + "/7", 404},
 		{"malformed key", "/widget/not-a-key/7", 404},
-		{"key in capitals", "/widget/" + strings.ToUpper(w.shop.WidgetKey) + "/7", 404},
-		{"no order", "/widget/" + w.shop.WidgetKey + "/", 400},
-		{"no order, no slash", "/widget/" + w.shop.WidgetKey, 400},
+		{"key in capitals", "/widget/" + strings.ToUpper(w.shop.Settings.WidgetKey) + "/7", 404},
+		{"no order", "/widget/" + w.shop.Settings.WidgetKey + "/", 400},
+		{"no order, no slash", "/widget/" + w.shop.Settings.WidgetKey, 400},
 		{"order not a number", w.url("abc"), 400},
 		{"order zero", w.url("0"), 400},
 		{"negative order", w.url("-7"), 400},
@@ -234,7 +239,7 @@ func TestWidgetRefusals(t *testing.T) {
 			}
 		})
 	}
-	if strings.Contains(w.log.String(), w.shop.WidgetKey) {
+	if strings.Contains(w.log.String(), w.shop.Settings.WidgetKey) {
 		t.Errorf("the widget key reached the log:\n%s", w.log.String())
 	}
 

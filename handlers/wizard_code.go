@@ -26,7 +26,7 @@ func (s *server) codeData(c *fiber.Ctx, w wizardReq) (codeData, error) {
 	if err != nil {
 		return codeData{}, err
 	}
-	d := codeData{Phone: onboarding.FormatPhone(w.m.Phone), Pending: st.Pending, Usable: st.Usable, TriesLeft: st.TriesLeft}
+	d := codeData{Phone: onboarding.FormatPhone(w.m.Owner.Phone), Pending: st.Pending, Usable: st.Usable, TriesLeft: st.TriesLeft}
 	if st.Pending {
 		d.Phone = onboarding.FormatPhone(st.Phone)
 		d.ResendIn = int((st.ResendIn + time.Second - 1) / time.Second)

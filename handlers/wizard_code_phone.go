@@ -17,10 +17,10 @@ func (s *server) wizardCodePhone(c *fiber.Ctx) error {
 	if err := s.onboard.svc.ChangePhone(c.UserContext(), w.sess.ShopID, phone); err != nil {
 		return s.wizardRefused(c, w, err, func(ps onboarding.Problems) error { return s.renderCode(c, w, phone, ps) })
 	}
-	m, err := s.onboard.svc.Merchant(c.UserContext(), w.sess.ShopID)
+	m, err := s.onboard.svc.Shop(c.UserContext(), w.sess.ShopID)
 	if err != nil {
 		return err
 	}
-	s.flashNext(c, flashSuccess, "Код отправлен на "+onboarding.FormatPhone(m.Phone)+".")
+	s.flashNext(c, flashSuccess, "Код отправлен на "+onboarding.FormatPhone(m.Owner.Phone)+".")
 	return redirect(c, wizardPath(onboarding.StepCode))
 }

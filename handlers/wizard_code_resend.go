@@ -16,6 +16,6 @@ func (s *server) wizardCodeResend(c *fiber.Ctx) error {
 	if err := s.onboard.svc.ResendCode(c.UserContext(), w.sess.ShopID); err != nil {
 		return s.wizardRefused(c, w, err, func(ps onboarding.Problems) error { return s.renderCode(c, w, "", ps) })
 	}
-	s.flashNext(c, flashSuccess, "Новый код отправлен на "+onboarding.FormatPhone(w.m.Phone)+".")
+	s.flashNext(c, flashSuccess, "Новый код отправлен на "+onboarding.FormatPhone(w.m.Owner.Phone)+".")
 	return redirect(c, wizardPath(onboarding.StepCode))
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"parceltrack/onboarding"
+	"parceltrack/tracking"
 )
 
 // credentialsData is the data of the credentials page.
@@ -19,9 +20,9 @@ type credentialsData struct {
 }
 
 func (s *server) renderCredentials(c *fiber.Ctx, w wizardReq, userID, newEmail string, ps onboarding.Problems) error {
-	d := credentialsData{Email: w.m.Email, Sent: w.m.CredentialsSentAt != nil, UserID: userID, NewEmail: newEmail}
-	if w.m.CredentialsSentAt != nil {
-		d.SentAt = w.m.CredentialsSentAt.In(appZone).Format("15:04")
+	d := credentialsData{Email: w.m.Owner.Email, Sent: !w.m.Wizard.CredentialsSentAt.IsZero(), UserID: userID, NewEmail: newEmail}
+	if !w.m.Wizard.CredentialsSentAt.IsZero() {
+		d.SentAt = w.m.Wizard.CredentialsSentAt.In(tracking.Moscow).Format("15:04")
 	}
 	return s.renderWizard(c, w, onboarding.StepCredentials, viewWizardCredentials, d, ps)
 }

@@ -18,7 +18,7 @@ func (s *server) wizardCredentialsEmail(c *fiber.Ctx) error {
 		return s.wizardRefused(c, w, err, func(ps onboarding.Problems) error {
 			// The page shows the address as stored (the change may have
 			// been saved before the e-mail failed).
-			if m, merr := s.onboard.svc.Merchant(c.UserContext(), w.sess.ShopID); merr == nil {
+			if m, merr := s.onboard.svc.Shop(c.UserContext(), w.sess.ShopID); merr == nil {
 				w.m = m
 			}
 			return s.renderCredentials(c, w, "", email, ps)

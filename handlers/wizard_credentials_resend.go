@@ -18,6 +18,6 @@ func (s *server) wizardCredentialsResend(c *fiber.Ctx) error {
 			return s.renderCredentials(c, w, "", "", ps)
 		})
 	}
-	s.flashNext(c, flashSuccess, "Письмо отправлено на "+w.m.Email+". Ключ из прежнего письма больше не действует.")
+	s.flashNext(c, flashSuccess, "Письмо отправлено на "+w.m.Owner.Email+". Ключ из прежнего письма больше не действует.")
 	return redirect(c, wizardPath(onboarding.StepCredentials))
 }

@@ -4,19 +4,20 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/twilio/twilio-go/client"
 
+	"parceltrack/notify"
 	"parceltrack/onboarding"
-	"parceltrack/sandbox/outbox"
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 )
 
 // Onboarding is the setup wizard as the web layer drives it;
 // *onboarding.Service implements it.
 type Onboarding interface {
-	Merchant(ctx context.Context, shopID string) (onboarding.Merchant, error)
+	Shop(ctx context.Context, shopID string) (shopapp.Shop, error)
 	Register(ctx context.Context, shopID string, in onboarding.Registration) error
 	CodeStatus(ctx context.Context, shopID string) (onboarding.CodeStatus, error)
 	ResendCode(ctx context.Context, shopID string) error
@@ -35,16 +36,33 @@ type Onboarding interface {
 }
 
 // MessageStatusStore records delivery statuses reported by providers and
-// reads them back; *storage.MessageStatuses implements it.
+// reads them back (package storage implements it); an unknown message is
+// shopapp.ErrNotFound.
 type MessageStatusStore interface {
-	Save(ctx context.Context, st storage.MessageStatus) (bool, error)
-	Get(ctx context.Context, providerID string) (storage.MessageStatus, error)
+	Save(ctx context.Context, st notify.Delivery) (bool, error)
+	Get(ctx context.Context, providerID string) (notify.Delivery, error)
 }
 
-// OutboxLister lists what the sandbox stand-ins received, newest first;
-// *storage.SandboxOutbox implements it.
+// OutboxLister lists what the sandbox stand-ins received, newest first (the
+// wiring layer adapts the sandbox's own store).
 type OutboxLister interface {
-	List(ctx context.Context, limit int) ([]outbox.Record, error)
+	List(ctx context.Context, limit int) ([]SandboxMessage, error)
+}
+
+// SandboxMessage is one message or call a sandbox stand-in received.
+type SandboxMessage struct {
+	// ID is the provider's: the Twilio SID or the e-mail Message-ID.
+	ID string
+	// Channel is "sms", "voice" or "email" (notify.ChannelKind values).
+	Channel string
+	To      string
+	Subject string
+	// Text is the SMS body, the words a call speaks, or the e-mail's plain
+	// part.
+	Text      string
+	Status    string
+	Error     string
+	CreatedAt time.Time
 }
 
 // onboardDeps are the wizard's, the delivery callbacks' and the sandbox
@@ -59,7 +77,7 @@ type onboardDeps struct {
 }
 
 func (d *onboardDeps) init(deps Deps) error {
-	if deps.Onboarding != nil && deps.InSales == nil {
+	if deps.Onboarding != nil && deps.ShopApp == nil {
 		return errors.New("handlers: the onboarding wizard needs the InSales app (merchant sessions)")
 	}
 	if deps.TwilioAuthToken != "" && deps.MessageStatuses == nil {
@@ -101,8 +119,8 @@ func wizardPath(step onboarding.Step) string {
 
 // wizardReq is the signed-in merchant of a wizard request.
 type wizardReq struct {
-	sess storage.Session
-	m    onboarding.Merchant
+	sess shopapp.Session
+	m    shopapp.Shop
 }
 
 // wizardAt loads the signed-in merchant and checks that the page of step
@@ -117,20 +135,20 @@ func (s *server) wizardAt(c *fiber.Ctx, step onboarding.Step) (w wizardReq, ok b
 	if !signedIn {
 		return wizardReq{}, false, s.renderProblem(c, fiber.StatusUnauthorized, "Нужно войти", loginAgainText)
 	}
-	m, err := s.onboard.svc.Merchant(c.UserContext(), sess.ShopID)
+	m, err := s.onboard.svc.Shop(c.UserContext(), sess.ShopID)
 	if errors.Is(err, onboarding.ErrUnknownShop) {
 		return wizardReq{}, false, s.renderProblem(c, fiber.StatusNotFound, "Магазин не найден", loginAgainText)
 	}
 	if err != nil {
 		return wizardReq{}, false, err
 	}
-	if m.Uninstalled {
+	if m.Uninstalled() {
 		return wizardReq{}, false, s.renderProblem(c, fiber.StatusNotFound, "Приложение удалено из магазина",
 			"Установите parceltrack снова из каталога приложений InSales.")
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if step != "" && !m.CanOpen(step) {
-		return wizardReq{}, false, redirect(c, wizardPath(m.Current()))
+	if step != "" && !onboarding.CanOpen(m, step) {
+		return wizardReq{}, false, redirect(c, wizardPath(onboarding.Current(m)))
 	}
 	return wizardReq{sess: sess, m: m}, true, nil
 }
@@ -171,10 +189,10 @@ func (s *server) renderWizard(c *fiber.Ctx, w wizardReq, step onboarding.Step, v
 		switch {
 		case st == step:
 			item.State = "current"
-		case st.Index() < w.m.Current().Index():
+		case st.Index() < onboarding.Current(w.m).Index():
 			item.State = "done"
 		}
-		item.Link = st != step && w.m.CanOpen(st)
+		item.Link = st != step && onboarding.CanOpen(w.m, st)
 		p.Nav = append(p.Nav, item)
 	}
 	if ps != nil {
@@ -196,12 +214,12 @@ func (s *server) wizardRefused(c *fiber.Ctx, w wizardReq, err error, again func(
 		return err
 	}
 	if ps.Has(onboarding.ReasonWrongStep) || ps.Has(onboarding.ReasonShopUninstalled) {
-		m, merr := s.onboard.svc.Merchant(c.UserContext(), w.sess.ShopID)
+		m, merr := s.onboard.svc.Shop(c.UserContext(), w.sess.ShopID)
 		if merr != nil {
 			return merr
 		}
 		s.flashNext(c, flashInfo, ps[0].Text)
-		return redirect(c, wizardPath(m.Current()))
+		return redirect(c, wizardPath(onboarding.Current(m)))
 	}
 	for _, p := range ps {
 		if p.Err != nil {

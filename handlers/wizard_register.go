@@ -23,7 +23,7 @@ func (s *server) wizardRegisterShow(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	f := registerForm{Name: w.m.Name, Email: w.m.Email, Phone: onboarding.FormatPhone(w.m.Phone), Back: w.m.Current() == onboarding.StepCode}
+	f := registerForm{Name: w.m.Owner.Name, Email: w.m.Owner.Email, Phone: onboarding.FormatPhone(w.m.Owner.Phone), Back: onboarding.Current(w.m) == onboarding.StepCode}
 	if f.Name == "" {
 		f.Name = w.sess.UserName
 	}
@@ -41,7 +41,7 @@ func (s *server) wizardRegister(c *fiber.Ctx) error {
 		return err
 	}
 	f := registerForm{Name: formValue(c, "name"), Email: formValue(c, "email"), Phone: formValue(c, "phone"),
-		Back: w.m.Current() == onboarding.StepCode}
+		Back: onboarding.Current(w.m) == onboarding.StepCode}
 	err = s.onboard.svc.Register(c.UserContext(), w.sess.ShopID, onboarding.Registration{Name: f.Name, Email: f.Email, Phone: f.Phone})
 	if err != nil {
 		return s.wizardRefused(c, w, err, func(ps onboarding.Problems) error {

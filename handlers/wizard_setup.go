@@ -3,8 +3,8 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"parceltrack/insales"
 	"parceltrack/onboarding"
+	"parceltrack/shopapp"
 )
 
 // setupData is the data of the setup page.
@@ -19,7 +19,7 @@ type setupData struct {
 func (s *server) renderSetup(c *fiber.Ctx, w wizardReq, st onboarding.SetupState, ps onboarding.Problems) error {
 	d := setupData{SetupState: st, Suggested: onboarding.SuggestedStatusTitles()}
 	for _, step := range st.Steps {
-		d.Failed = d.Failed || step.Status == insales.StepFailed
+		d.Failed = d.Failed || step.Status == shopapp.StepFailed
 	}
 	return s.renderWizard(c, w, onboarding.StepSetup, viewWizardSetup, d, ps)
 }

@@ -1,6 +1,10 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"parceltrack/onboarding"
+)
 
 // wizardShow is GET /app/wizard: the wizard resumes at the merchant's
 // current step.
@@ -9,5 +13,5 @@ func (s *server) wizardShow(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	return redirect(c, wizardPath(w.m.Current()))
+	return redirect(c, wizardPath(onboarding.Current(w.m)))
 }

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"parceltrack/notify"
 	"parceltrack/onboarding"
 	"parceltrack/sandbox/outbox"
 	twiliosandbox "parceltrack/sandbox/twilio"
-	"parceltrack/storage"
 )
 
 func TestWizardResumesWhereLeft(t *testing.T) {
@@ -206,8 +206,8 @@ func TestWizardCodeResendAndChangePhone(t *testing.T) {
 		wantRefused(t, m.post(t, "/app/wizard/code", url.Values{"code": {first}}), "Неверный код")
 	}
 	wantRedirect(t, m.post(t, "/app/wizard/code", url.Values{"code": {second}}), "/app/wizard/credentials")
-	got, err := w.db.OnboardingShops().Merchant(context.Background(), w.shopID)
-	if err != nil || got.Phone != "+79031112233" || got.PhoneVerifiedAt == nil {
+	got, err := w.db.Shops().Shop(context.Background(), w.shopID)
+	if err != nil || got.Owner.Phone != "+79031112233" || got.Verification.PhoneVerifiedAt.IsZero() {
 		t.Fatalf("merchant %+v %v", got, err)
 	}
 }
@@ -256,8 +256,8 @@ func TestWizardCredentialsRefusals(t *testing.T) {
 	}
 	wantRefused(t, m.post(t, "/app/wizard/credentials", url.Values{"user_id": {id}, "api_key": {key}}), "Ключ API не подходит")
 	wantRedirect(t, m.post(t, "/app/wizard/credentials", url.Values{"user_id": {strings.ToLower(id2)}, "api_key": {key2}}), "/app/wizard/setup")
-	got, _ := w.db.OnboardingShops().Merchant(context.Background(), w.shopID)
-	if got.EmailVerifiedAt == nil || got.Email != "boss@example.ru" || !onboarding.CheckAPIKey(got.APIKeyHash, key2) || strings.Contains(got.APIKeyHash, key2) {
+	got, _ := w.db.Shops().Shop(context.Background(), w.shopID)
+	if got.Verification.EmailVerifiedAt.IsZero() || got.Owner.Email != "boss@example.ru" || !onboarding.CheckAPIKey(got.API.KeyHash, key2) || strings.Contains(got.API.KeyHash, key2) {
 		t.Fatalf("merchant %+v", got)
 	}
 }
@@ -309,9 +309,9 @@ func TestWizardSetupRetryAfterInsalesFailure(t *testing.T) {
 	}
 	form := url.Values{"enabled": {"on"}, "map_arrived": {arrived.AttrOr("value", "")}}
 	wantRedirect(t, m.post(t, "/app/wizard/setup/statuses", form), "/app/wizard/setup")
-	shop, err := w.db.AppShops().ShopByID(context.Background(), w.shopID)
-	if err != nil || !shop.StatusSync.Enabled || shop.StatusSync.Mapping["arrived"] != arrived.AttrOr("value", "") || len(shop.StatusSync.Mapping) != 1 {
-		t.Fatalf("status sync stored %+v %v", shop.StatusSync, err)
+	shop, err := w.db.Shops().Shop(context.Background(), w.shopID)
+	if err != nil || !shop.Settings.StatusSync.Enabled || shop.Settings.StatusSync.Mapping["arrived"] != arrived.AttrOr("value", "") || len(shop.Settings.StatusSync.Mapping) != 1 {
+		t.Fatalf("status sync stored %+v %v", shop.Settings.StatusSync, err)
 	}
 	wantRedirect(t, m.post(t, "/app/wizard/setup/next", nil), "/app/wizard/how")
 }
@@ -412,11 +412,11 @@ func TestSandboxOutboxPage(t *testing.T) {
 		{ID: "SM1", Channel: outbox.ChannelSMS, To: "+79123456789", Text: "Код parceltrack: 123456.", Status: outbox.StatusDelivered, CreatedAt: t0},
 		{ID: "m2@x", Channel: outbox.ChannelEmail, To: "owner@example.ru", Subject: "Данные", Text: "User ID: PT-1\nКлюч API: abc", Status: outbox.StatusReceived, CreatedAt: t0.Add(time.Minute)},
 	} {
-		if err := w.db.SandboxOutbox().Record(ctx, r); err != nil {
+		if err := w.outbox.Record(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := w.db.MessageStatuses().Save(ctx, storage.MessageStatus{ProviderID: "SM1", Channel: "sms", Status: "delivered", Final: true, UpdatedAt: t0}); err != nil {
+	if _, err := w.db.MessageStatuses().Save(ctx, notify.Delivery{ProviderID: "SM1", Channel: "sms", Status: "delivered", Final: true, UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	r := w.get(t, "/sandbox/outbox")

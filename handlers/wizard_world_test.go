@@ -27,7 +27,7 @@ import (
 	"parceltrack/sandbox/outbox"
 	"parceltrack/sandbox/smtpsink"
 	twiliosandbox "parceltrack/sandbox/twilio"
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 )
 
 // fakeInsalesAPI is the part of the InSales admin API the install check, the
@@ -157,9 +157,11 @@ func (f *fakeInsalesAPI) counts() (webhooks, fields, widgets, statuses int) {
 // a fresh database, with the test shop installed.
 type wizardWorld struct {
 	insalesWorld
-	clock  *clockwork.FakeClock
-	sms    *outbox.Memory
-	mail   *outbox.Memory
+	clock *clockwork.FakeClock
+	sms   *outbox.Memory
+	mail  *outbox.Memory
+	// outbox is what the sandbox outbox page lists.
+	outbox *memoryOutbox
 	api    *fakeInsalesAPI
 	shopID string
 }
@@ -176,7 +178,8 @@ const (
 func newWizardWorld(t *testing.T, insalesDown bool) *wizardWorld {
 	t.Helper()
 	db := testDB.DB(t)
-	w := &wizardWorld{clock: clockwork.NewFakeClockAt(time.Now().UTC()), sms: &outbox.Memory{}, mail: &outbox.Memory{}}
+	w := &wizardWorld{clock: clockwork.NewFakeClockAt(time.Now().UTC()), sms: &outbox.Memory{}, mail: &outbox.Memory{},
+		outbox: &memoryOutbox{}}
 	w.api = newFakeInsalesAPI(t, insales.InstallPassword("token123", testInsalesSecret))
 	w.api.failing.Store(insalesDown)
 
@@ -185,19 +188,8 @@ func newWizardWorld(t *testing.T, insalesDown bool) *wizardWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := insales.NewSealer("0123456789abcdef0123456789abcdef")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ins, err := insales.NewApp(insales.AppOptions{
-		Client: client, AppSecret: testInsalesSecret, BaseURL: "http://example.com", Sealer: sealer,
-		Shops: db.AppShops(), Parcels: db.ParcelImports(), Events: db.EventsSeen(), Locks: db.Leases(),
-		Billing: billing.New(db.Ledger(), billing.Options{Prices: billing.DefaultPrices()}),
-		Inline:  true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ins := newTestShopApp(t, db, shopapp.Options{Client: client, BaseURL: "http://example.com",
+		Billing: billing.New(db.Ledger(), billing.Options{Prices: billing.DefaultPrices()})})
 
 	twilio := twiliosandbox.New(twiliosandbox.Config{AccountSID: testTwilioSID, AuthToken: testTwilioToken, Recorder: w.sms})
 	tsrv := httptest.NewServer(twilio)
@@ -217,22 +209,35 @@ func newWizardWorld(t *testing.T, insalesDown bool) *wizardWorld {
 		t.Fatal(err)
 	}
 	svc, err := onboarding.New(onboarding.Options{
-		Shops: db.OnboardingShops(), Codes: db.Verifications(), SMS: sms, Email: email, Secret: "app-secret",
-		StatusCallback: testStatusURL, AppShops: db.AppShops(), Setup: ins, Statuses: client, Sealer: sealer,
+		Shops: db.Shops(), Codes: db.Verifications(), SMS: sms, Email: email, Secret: "app-secret",
+		StatusCallback: testStatusURL, App: ins,
 		Prices: billing.DefaultPrices(), Now: w.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.insalesWorld = insalesWorld{
-		testApp: newTestApp(t, Deps{InSales: ins, Sessions: db.Sessions(), Onboarding: svc,
+		testApp: newTestApp(t, Deps{ShopApp: ins, Sessions: db.Sessions(), Onboarding: svc,
 			ShopAdminURL:    func(domain string) string { return "https://" + domain + "/admin/" },
 			TwilioAuthToken: testTwilioToken, TwilioStatusURL: testStatusURL, MessageStatuses: db.MessageStatuses(),
-			Outbox: db.SandboxOutbox()}),
+			Outbox: w.outbox}),
 		db: db, ins: ins,
 	}
 	w.shopID = w.install(t).ID
 	return w
+}
+
+// memoryOutbox is the outbox page's list, as the wiring layer adapts the
+// stand-ins' store.
+type memoryOutbox struct{ outbox.Memory }
+
+func (m *memoryOutbox) List(context.Context, int) ([]SandboxMessage, error) {
+	var out []SandboxMessage
+	for _, r := range m.Memory.List() {
+		out = append(out, SandboxMessage{ID: r.ID, Channel: r.Channel, To: r.To, Subject: r.Subject, Text: r.Text,
+			Status: r.Status, Error: r.Error, CreatedAt: r.CreatedAt})
+	}
+	return out, nil
 }
 
 // merchant is one browser: its cookies and the CSRF token of the last page.
@@ -247,8 +252,8 @@ func (w *wizardWorld) signIn(t *testing.T) *merchant {
 	t.Helper()
 	token := newSessionToken()
 	now := time.Now()
-	err := w.db.Sessions().Create(context.Background(), storage.Session{
-		ID: sessionKey(token), Kind: storage.SessionApp, ShopID: w.shopID, InsalesID: testInsalesID,
+	err := w.db.Sessions().Create(context.Background(), shopapp.Session{
+		ID: sessionKey(token), Kind: shopapp.SessionApp, ShopID: w.shopID, InsalesID: testInsalesID,
 		UserName: "Мария Иванова", UserEmail: "owner@example.ru", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
 	})
 	if err != nil {

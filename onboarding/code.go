@@ -14,10 +14,9 @@ import (
 	"time"
 
 	"parceltrack/notify"
+	"parceltrack/shopapp"
+	"parceltrack/tracking"
 )
-
-// moscow is the zone whose calendar day the daily caps count.
-var moscow = time.FixedZone("MSK", 3*60*60)
 
 // CodeStatus is what the code page shows about the pending code.
 type CodeStatus struct {
@@ -39,7 +38,7 @@ type CodeStatus struct {
 // CodeStatus describes the shop's pending code at the service clock.
 func (s *Service) CodeStatus(ctx context.Context, shopID string) (CodeStatus, error) {
 	c, err := s.o.Codes.PendingCode(ctx, shopID)
-	if errors.Is(err, ErrStoreNotFound) {
+	if errors.Is(err, shopapp.ErrNotFound) {
 		return CodeStatus{}, nil
 	}
 	if err != nil {
@@ -62,7 +61,7 @@ func (s *Service) ResendCode(ctx context.Context, shopID string) error {
 	if err != nil {
 		return err
 	}
-	return s.sendCode(ctx, shopID, m.Phone)
+	return s.sendCode(ctx, shopID, m.Owner.Phone)
 }
 
 // VerifyCode checks a typed code. The right code proves the phone, moves the
@@ -84,7 +83,7 @@ func (s *Service) VerifyCode(ctx context.Context, shopID, typed string) error {
 		return refuse(ReasonCodeFormat, "code", "Введите 6 цифр кода из SMS.")
 	}
 	c, err := s.o.Codes.PendingCode(ctx, shopID)
-	if errors.Is(err, ErrStoreNotFound) {
+	if errors.Is(err, shopapp.ErrNotFound) {
 		return refuse(ReasonNoCode, "code", "Код не запрошен или уже использован. Запросите новый код.")
 	}
 	if err != nil {
@@ -98,7 +97,7 @@ func (s *Service) VerifyCode(ctx context.Context, shopID, typed string) error {
 		return refuse(ReasonCodeExpired, "code", "Срок действия кода истёк (10 минут). Запросите новый код.")
 	}
 	c, err = s.o.Codes.AddTry(ctx, shopID)
-	if errors.Is(err, ErrStoreNotFound) {
+	if errors.Is(err, shopapp.ErrNotFound) {
 		return refuse(ReasonNoCode, "code", "Код не запрошен или уже использован. Запросите новый код.")
 	}
 	if err != nil {
@@ -121,7 +120,7 @@ func (s *Service) VerifyCode(ctx context.Context, shopID, typed string) error {
 		// The phone is proved; a leftover code expires and is swept.
 		s.log.Warn("delete used code", slog.String("shop_id", shopID), slog.String("error", err.Error()))
 	}
-	m.Phone, m.Step, m.PhoneVerifiedAt = c.Phone, StepCredentials, &now
+	m.Owner.Phone, m.Wizard.Step, m.Verification.PhoneVerifiedAt = c.Phone, string(StepCredentials), now
 	if err := s.issueCredentials(ctx, m, false); err != nil {
 		s.log.Warn("credentials e-mail after code", slog.String("shop_id", shopID), slog.String("error", err.Error()))
 	}
@@ -150,7 +149,7 @@ func (s *Service) sendCode(ctx context.Context, shopID, phone string) error {
 		if wait := prev.SentAt.Add(ResendAfter).Sub(now); wait > 0 {
 			return tooSoon(wait)
 		}
-	case err != nil && !errors.Is(err, ErrStoreNotFound):
+	case err != nil && !errors.Is(err, shopapp.ErrNotFound):
 		return wrapStore("send code", shopID, err)
 	}
 	release, err := s.countSend(ctx, now, "phone:"+phone, "shop:"+shopID)
@@ -192,10 +191,11 @@ func CodeText(code string) string {
 // every count back, when one of them passes MaxCodesPerDay. The returned
 // release gives the counts back after a failed send.
 func (s *Service) countSend(ctx context.Context, now time.Time, keys ...string) (release func(), err error) {
-	y, mo, d := now.In(moscow).Date()
+	// The caps count Moscow days.
+	y, mo, d := now.In(tracking.Moscow).Date()
 	day := fmt.Sprintf("%04d%02d%02d", y, int(mo), d)
 	// Kept a day past its own so a sweep never races the counting.
-	expires := time.Date(y, mo, d, 0, 0, 0, 0, moscow).Add(48 * time.Hour).UTC()
+	expires := tracking.NextMidnight(now, tracking.Moscow).Add(24 * time.Hour).UTC()
 	var counted []string
 	release = func() {
 		// Give back even when the request was cancelled meanwhile.
@@ -280,7 +280,7 @@ func (s *Service) randomString(n int, alphabet string) (string, error) {
 }
 
 func wrapStore(op, shopID string, err error) error {
-	if errors.Is(err, ErrStoreNotFound) {
+	if errors.Is(err, shopapp.ErrNotFound) {
 		return fmt.Errorf("onboarding: %s %s: %w (%w)", op, shopID, ErrUnknownShop, err)
 	}
 	return fmt.Errorf("onboarding: %s %s: %w", op, shopID, err)

@@ -80,13 +80,13 @@ func TestVerifyCode(t *testing.T) {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
-				if m.Current() != onboarding.StepCredentials || m.PhoneVerifiedAt == nil {
+				if onboarding.Current(m) != onboarding.StepCredentials || m.Verification.PhoneVerifiedAt.IsZero() {
 					t.Fatalf("after the code: %+v", m)
 				}
 				return
 			}
 			wantReason(t, err, tt.want)
-			if tt.want != onboarding.ReasonWrongStep && (m.PhoneVerifiedAt != nil || m.Current() != onboarding.StepCode) {
+			if tt.want != onboarding.ReasonWrongStep && (!m.Verification.PhoneVerifiedAt.IsZero() || onboarding.Current(m) != onboarding.StepCode) {
 				t.Fatalf("refused code still verified the phone: %+v", m)
 			}
 		})
@@ -155,7 +155,7 @@ func TestDailyCaps(t *testing.T) {
 			t.Fatalf("%d SMS sent", w.sms.count())
 		}
 		// The same phone from another shop is capped too.
-		w.addShop("shop2", 78, nil)
+		w.addShop("shop2", 78)
 		wantReason(t, w.svc.Register(ctx, "shop2", okRegistration), onboarding.ReasonDailyLimit)
 		// Moscow's next day opens a new allowance (09:00 UTC + 15 h = 03:00 MSK next day).
 		w.clock.Advance(15 * time.Hour)
@@ -173,7 +173,7 @@ func TestDailyCaps(t *testing.T) {
 			}
 		}
 		wantReason(t, w.svc.ChangePhone(ctx, shop1, "+79120000009"), onboarding.ReasonDailyLimit)
-		if got := w.shops.get(shop1).Phone; got != "+79120000004" {
+		if got := w.shops.get(shop1).Owner.Phone; got != "+79120000004" {
 			t.Fatalf("phone after the refused change = %s", got)
 		}
 	})
@@ -189,8 +189,8 @@ func TestChangePhoneSendsThereAtOnce(t *testing.T) {
 	}
 	sms := w.sms.last(t)
 	code := w.sms.lastCode(t)
-	if sms.To != "+79031112233" || w.shops.get(shop1).Phone != "+79031112233" {
-		t.Fatalf("sms to %s, phone %s", sms.To, w.shops.get(shop1).Phone)
+	if sms.To != "+79031112233" || w.shops.get(shop1).Owner.Phone != "+79031112233" {
+		t.Fatalf("sms to %s, phone %s", sms.To, w.shops.get(shop1).Owner.Phone)
 	}
 	if old != code {
 		wantReason(t, w.svc.VerifyCode(ctx, shop1, old), onboarding.ReasonCodeWrong)
@@ -198,7 +198,7 @@ func TestChangePhoneSendsThereAtOnce(t *testing.T) {
 	if err := w.svc.VerifyCode(ctx, shop1, code); err != nil {
 		t.Fatal(err)
 	}
-	if m := w.shops.get(shop1); m.Phone != "+79031112233" || m.PhoneVerifiedAt == nil {
+	if m := w.shops.get(shop1); m.Owner.Phone != "+79031112233" || m.Verification.PhoneVerifiedAt.IsZero() {
 		t.Fatalf("verified %+v", m)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"parceltrack/notify"
+	"parceltrack/shopapp"
 )
 
 // API credentials.
@@ -52,30 +53,30 @@ func (s *Service) ChangeEmail(ctx context.Context, shopID, raw string) error {
 	if p != nil {
 		return Problems{*p}
 	}
-	if email == m.Email {
+	if email == m.Owner.Email {
 		return s.issueCredentials(ctx, m, true)
 	}
 	if err := s.o.Shops.SaveEmail(ctx, shopID, email, s.now()); err != nil {
 		return wrapStore("change email", shopID, err)
 	}
-	m.Email = email
+	m.Owner.Email = email
 	return s.issueCredentials(ctx, m, false)
 }
 
-func (s *Service) issueCredentials(ctx context.Context, m Merchant, cooldown bool) error {
+func (s *Service) issueCredentials(ctx context.Context, m shopapp.Shop, cooldown bool) error {
 	now := s.now()
-	if cooldown && m.CredentialsSentAt != nil {
-		if wait := m.CredentialsSentAt.Add(ResendAfter).Sub(now); wait > 0 {
+	if cooldown && !m.Wizard.CredentialsSentAt.IsZero() {
+		if wait := m.Wizard.CredentialsSentAt.Add(ResendAfter).Sub(now); wait > 0 {
 			return tooSoon(wait)
 		}
 	}
-	release, err := s.countSend(ctx, now, "email:"+m.ShopID)
+	release, err := s.countSend(ctx, now, "email:"+m.ID)
 	if err != nil {
 		return err
 	}
-	userID := m.UserID
+	userID := m.API.UserID
 	if userID == "" {
-		if userID, err = s.reserveUserID(ctx, m.ShopID); err != nil {
+		if userID, err = s.reserveUserID(ctx, m.ID); err != nil {
 			release()
 			return err
 		}
@@ -93,29 +94,29 @@ func (s *Service) issueCredentials(ctx context.Context, m Merchant, cooldown boo
 	// The hash is stored before the e-mail goes: a key that was never
 	// delivered is harmless (the next issue replaces it), a delivered key
 	// that was never stored would not work.
-	if err := s.o.Shops.SaveAPIKey(ctx, m.ShopID, userID, HashAPIKey(key, salt), now); err != nil {
+	if err := s.o.Shops.SaveAPIKey(ctx, m.ID, userID, HashAPIKey(key, salt), now); err != nil {
 		release()
-		return wrapStore("save api key", m.ShopID, err)
+		return wrapStore("save api key", m.ID, err)
 	}
 	text, htmlBody := credentialsEmail(m, userID, key)
 	_, err = s.o.Email.Send(ctx, notify.Message{
 		Channel: notify.KindEmail,
-		To:      m.Email,
+		To:      m.Owner.Email,
 		Subject: "parceltrack: User ID и ключ API для " + m.Domain,
 		Text:    text,
 		HTML:    htmlBody,
-		Key:     "onboarding:credentials:" + m.ShopID + ":" + strconv.FormatInt(now.UnixMilli(), 10),
+		Key:     "onboarding:credentials:" + m.ID + ":" + strconv.FormatInt(now.UnixMilli(), 10),
 	})
 	if err != nil {
 		release()
-		s.log.Warn("send credentials failed", slog.String("shop_id", m.ShopID), slog.String("email", notify.MaskEmail(m.Email)),
+		s.log.Warn("send credentials failed", slog.String("shop_id", m.ID), slog.String("email", notify.MaskEmail(m.Owner.Email)),
 			slog.String("error", err.Error()))
 		return sendProblem(err, notify.KindEmail)
 	}
-	if err := s.o.Shops.MarkCredentialsSent(ctx, m.ShopID, now); err != nil {
-		return wrapStore("credentials sent", m.ShopID, err)
+	if err := s.o.Shops.MarkCredentialsSent(ctx, m.ID, now); err != nil {
+		return wrapStore("credentials sent", m.ID, err)
 	}
-	s.log.Info("credentials sent", slog.String("shop_id", m.ShopID), slog.String("user_id", userID))
+	s.log.Info("credentials sent", slog.String("shop_id", m.ID), slog.String("user_id", userID))
 	return nil
 }
 
@@ -131,7 +132,7 @@ func (s *Service) reserveUserID(ctx context.Context, shopID string) (string, err
 		if err == nil {
 			return id, nil
 		}
-		if !errors.Is(err, ErrStoreConflict) {
+		if !errors.Is(err, shopapp.ErrConflict) {
 			return "", wrapStore("reserve user id", shopID, err)
 		}
 	}
@@ -158,13 +159,13 @@ func (s *Service) CheckCredentials(ctx context.Context, shopID, userID, key stri
 	if ps != nil {
 		return ps
 	}
-	if m.APIKeyHash == "" || m.CredentialsSentAt == nil {
+	if m.API.KeyHash == "" || m.Wizard.CredentialsSentAt.IsZero() {
 		return refuse(ReasonNotIssued, "", "Письмо с данными ещё не отправлено. Нажмите «Отправить письмо ещё раз».")
 	}
-	if subtle.ConstantTimeCompare([]byte(userID), []byte(m.UserID)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(userID), []byte(m.API.UserID)) != 1 {
 		return refuse(ReasonUserIDWrong, "user_id", "Этот User ID не совпадает с тем, что в письме. Скопируйте его из последнего письма.")
 	}
-	if !CheckAPIKey(m.APIKeyHash, key) {
+	if !CheckAPIKey(m.API.KeyHash, key) {
 		return refuse(ReasonKeyWrong, "api_key", "Ключ API не подходит. Скопируйте его из последнего письма целиком.")
 	}
 	if err := s.o.Shops.MarkEmailVerified(ctx, shopID, StepSetup, s.now()); err != nil {
@@ -196,10 +197,10 @@ func CheckAPIKey(stored, key string) bool {
 }
 
 // credentialsEmail is the plain and HTML text of the credentials e-mail.
-func credentialsEmail(m Merchant, userID, key string) (text, htmlBody string) {
+func credentialsEmail(m shopapp.Shop, userID, key string) (text, htmlBody string) {
 	greeting := "Здравствуйте!"
-	if m.Name != "" {
-		greeting = "Здравствуйте, " + m.Name + "!"
+	if m.Owner.Name != "" {
+		greeting = "Здравствуйте, " + m.Owner.Name + "!"
 	}
 	text = greeting + "\n\n" +
 		"Ваши данные для подключения parceltrack к магазину " + m.Domain + ":\n\n" +

@@ -36,14 +36,14 @@ func TestCredentials(t *testing.T) {
 				t.Fatalf("e-mail %+v", mail)
 			}
 			m := w.shops.get(shop1)
-			if m.UserID != id || m.CredentialsSentAt == nil || strings.Contains(m.APIKeyHash, key) || !onboarding.CheckAPIKey(m.APIKeyHash, key) {
+			if m.API.UserID != id || m.Wizard.CredentialsSentAt.IsZero() || strings.Contains(m.API.KeyHash, key) || !onboarding.CheckAPIKey(m.API.KeyHash, key) {
 				t.Fatalf("stored %+v for %s / %s", m, id, key)
 			}
 			typedID, typedKey := tt.typed(id, key)
 			err := w.svc.CheckCredentials(ctx, shop1, typedID, typedKey)
 			m = w.shops.get(shop1)
 			if tt.want == nil {
-				if err != nil || m.Current() != onboarding.StepSetup || m.EmailVerifiedAt == nil {
+				if err != nil || onboarding.Current(m) != onboarding.StepSetup || m.Verification.EmailVerifiedAt.IsZero() {
 					t.Fatalf("accepted? %v %+v", err, m)
 				}
 				return
@@ -51,7 +51,7 @@ func TestCredentials(t *testing.T) {
 			for _, r := range tt.want {
 				wantReason(t, err, r)
 			}
-			if m.EmailVerifiedAt != nil || m.Current() != onboarding.StepCredentials {
+			if !m.Verification.EmailVerifiedAt.IsZero() || onboarding.Current(m) != onboarding.StepCredentials {
 				t.Fatalf("refused credentials verified the e-mail: %+v", m)
 			}
 		})
@@ -66,7 +66,7 @@ func TestCredentialsResendAndFailures(t *testing.T) {
 	w.email.fail = &notify.SendError{Channel: notify.KindEmail, Code: "smtp_451"}
 	w.throughCode(t)
 	m := w.shops.get(shop1)
-	if m.Current() != onboarding.StepCredentials || m.PhoneVerifiedAt == nil || m.CredentialsSentAt != nil {
+	if onboarding.Current(m) != onboarding.StepCredentials || m.Verification.PhoneVerifiedAt.IsZero() || !m.Wizard.CredentialsSentAt.IsZero() {
 		t.Fatalf("after a failed e-mail: %+v", m)
 	}
 	wantReason(t, w.svc.CheckCredentials(ctx, shop1, "PT-12345678", strings.Repeat("a", 32)), onboarding.ReasonNotIssued)

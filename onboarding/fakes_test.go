@@ -2,6 +2,7 @@ package onboarding_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -16,14 +17,14 @@ import (
 	"parceltrack/insales"
 	"parceltrack/notify"
 	"parceltrack/onboarding"
+	"parceltrack/shopapp"
 )
 
 // shops is an in-memory onboarding.ShopStore.
 type shops struct {
 	mu      sync.Mutex
-	m       map[string]onboarding.Merchant
+	m       map[string]shopapp.Shop
 	users   map[string]string
-	sync    map[string]insales.StatusSyncSettings
 	writes  int
 	failing error
 	// conflicts makes that many User ID claims fail as taken.
@@ -31,23 +32,23 @@ type shops struct {
 	claims    int
 }
 
-func (s *shops) get(id string) onboarding.Merchant {
+func (s *shops) get(id string) shopapp.Shop {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.m[id]
 }
 
-func (s *shops) Merchant(_ context.Context, id string) (onboarding.Merchant, error) {
+func (s *shops) Shop(_ context.Context, id string) (shopapp.Shop, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.m[id]
 	if !ok {
-		return m, fmt.Errorf("merchant %s: %w", id, onboarding.ErrStoreNotFound)
+		return m, fmt.Errorf("shop %s: %w", id, shopapp.ErrNotFound)
 	}
 	return m, nil
 }
 
-func (s *shops) update(id string, fn func(*onboarding.Merchant)) error {
+func (s *shops) update(id string, fn func(*shopapp.Shop)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failing != nil {
@@ -55,7 +56,7 @@ func (s *shops) update(id string, fn func(*onboarding.Merchant)) error {
 	}
 	m, ok := s.m[id]
 	if !ok {
-		return onboarding.ErrStoreNotFound
+		return shopapp.ErrNotFound
 	}
 	fn(&m)
 	s.m[id] = m
@@ -64,15 +65,19 @@ func (s *shops) update(id string, fn func(*onboarding.Merchant)) error {
 }
 
 func (s *shops) SaveRegistration(_ context.Context, id string, r onboarding.Registration, step onboarding.Step, _ time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) { m.Name, m.Email, m.Phone, m.Step = r.Name, r.Email, r.Phone, step })
+	return s.update(id, func(m *shopapp.Shop) {
+		m.Owner.Name, m.Owner.Email, m.Owner.Phone, m.Wizard.Step = r.Name, r.Email, r.Phone, string(step)
+	})
 }
 
 func (s *shops) SavePhone(_ context.Context, id, phone string, _ time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) { m.Phone = phone })
+	return s.update(id, func(m *shopapp.Shop) { m.Owner.Phone = phone })
 }
 
 func (s *shops) MarkPhoneVerified(_ context.Context, id, phone string, step onboarding.Step, at time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) { m.Phone, m.Step, m.PhoneVerifiedAt = phone, step, &at })
+	return s.update(id, func(m *shopapp.Shop) {
+		m.Owner.Phone, m.Wizard.Step, m.Verification.PhoneVerifiedAt = phone, string(step), at
+	})
 }
 
 func (s *shops) ReserveUserID(_ context.Context, userID, shopID string, _ time.Time) error {
@@ -81,45 +86,44 @@ func (s *shops) ReserveUserID(_ context.Context, userID, shopID string, _ time.T
 	s.claims++
 	if s.conflicts > 0 {
 		s.conflicts--
-		return onboarding.ErrStoreConflict
+		return shopapp.ErrConflict
 	}
 	if _, taken := s.users[userID]; taken {
-		return onboarding.ErrStoreConflict
+		return shopapp.ErrConflict
 	}
 	s.users[userID] = shopID
 	return nil
 }
 
 func (s *shops) SaveAPIKey(_ context.Context, id, userID, hash string, _ time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) { m.UserID, m.APIKeyHash, m.CredentialsSentAt = userID, hash, nil })
+	return s.update(id, func(m *shopapp.Shop) {
+		m.API.UserID, m.API.KeyHash, m.Wizard.CredentialsSentAt = userID, hash, time.Time{}
+	})
 }
 
 func (s *shops) MarkCredentialsSent(_ context.Context, id string, at time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) { m.CredentialsSentAt = &at })
+	return s.update(id, func(m *shopapp.Shop) { m.Wizard.CredentialsSentAt = at })
 }
 
 func (s *shops) SaveEmail(_ context.Context, id, email string, _ time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) { m.Email = email })
+	return s.update(id, func(m *shopapp.Shop) { m.Owner.Email = email })
 }
 
 func (s *shops) MarkEmailVerified(_ context.Context, id string, step onboarding.Step, at time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) { m.Step, m.EmailVerifiedAt = step, &at })
+	return s.update(id, func(m *shopapp.Shop) { m.Wizard.Step, m.Verification.EmailVerifiedAt = string(step), at })
 }
 
 func (s *shops) SetStep(_ context.Context, id string, step onboarding.Step, at time.Time) error {
-	return s.update(id, func(m *onboarding.Merchant) {
-		m.Step = step
+	return s.update(id, func(m *shopapp.Shop) {
+		m.Wizard.Step = string(step)
 		if step == onboarding.StepDone {
-			m.FinishedAt = &at
+			m.Wizard.FinishedAt = at
 		}
 	})
 }
 
-func (s *shops) SaveStatusSync(_ context.Context, id string, st insales.StatusSyncSettings, _ time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sync[id] = st
-	return nil
+func (s *shops) SaveStatusSync(_ context.Context, id string, st shopapp.StatusSync, _ time.Time) error {
+	return s.update(id, func(m *shopapp.Shop) { m.Settings.StatusSync = st })
 }
 
 // codes is an in-memory onboarding.CodeStore.
@@ -134,7 +138,7 @@ func (c *codes) PendingCode(_ context.Context, shopID string) (onboarding.Code, 
 	defer c.mu.Unlock()
 	code, ok := c.pending[shopID]
 	if !ok {
-		return code, onboarding.ErrStoreNotFound
+		return code, shopapp.ErrNotFound
 	}
 	return code, nil
 }
@@ -151,7 +155,7 @@ func (c *codes) AddTry(_ context.Context, shopID string) (onboarding.Code, error
 	defer c.mu.Unlock()
 	code, ok := c.pending[shopID]
 	if !ok {
-		return code, onboarding.ErrStoreNotFound
+		return code, shopapp.ErrNotFound
 	}
 	code.Tries++
 	c.pending[shopID] = code
@@ -232,65 +236,51 @@ func (c *channel) lastCredentials(t *testing.T) (userID, key string) {
 	return m[1], m[2]
 }
 
-// insalesFake is the shop at InSales: setup progress, statuses, failures.
+// insalesFake is the app in the shop at InSales (onboarding.ShopApp): the
+// setup's progress, written on the shop as the real setup does, the shop's
+// statuses, and failures.
 type insalesFake struct {
-	mu         sync.Mutex
-	shops      map[string]insales.AppShop
-	setupErr   error
-	setupRuns  int
-	statuses   []insales.CustomStatus
-	listErr    error
-	createErr  error
-	failAfter  int // creates that succeed before createErr applies
-	created    int
-	sealer     *insales.Sealer
-	syncStored *shops
-}
-
-func (f *insalesFake) ShopByID(_ context.Context, id string) (insales.AppShop, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s, ok := f.shops[id]
-	if !ok {
-		return s, insales.ErrStoreNotFound
-	}
-	if st, ok := f.syncStored.sync[id]; ok {
-		s.StatusSync = st
-	}
-	return s, nil
+	mu        sync.Mutex
+	shops     *shops
+	setupErr  error
+	setupRuns int
+	statuses  []insales.CustomStatus
+	listErr   error
+	createErr error
+	failAfter int // creates that succeed before createErr applies
+	created   int
+	// asked lists the shops whose statuses were asked for.
+	asked []string
 }
 
 func (f *insalesFake) RunSetup(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.setupRuns++
-	s := f.shops[id]
 	if f.setupErr != nil {
-		s.Setup = insales.SetupProgress{Steps: []insales.StepState{{Step: insales.StepWebhooks, Status: insales.StepFailed, LastError: f.setupErr.Error()}}}
-		f.shops[id] = s
-		return f.setupErr
+		return errors.Join(f.setupErr, f.shops.update(id, func(s *shopapp.Shop) {
+			s.Setup = shopapp.SetupProgress{Steps: []shopapp.StepState{{Step: shopapp.StepWebhooks, Status: shopapp.StepFailed, LastError: f.setupErr.Error()}}}
+		}))
 	}
-	s.Setup = insales.SetupProgress{Complete: true}
-	for _, st := range insales.SetupSteps() {
-		s.Setup.Steps = append(s.Setup.Steps, insales.StepState{Step: st, Status: insales.StepDone})
-	}
-	f.shops[id] = s
-	return nil
+	return f.shops.update(id, func(s *shopapp.Shop) {
+		s.Setup = shopapp.SetupProgress{Complete: true}
+		for _, st := range shopapp.SetupSteps() {
+			s.Setup.Steps = append(s.Setup.Steps, shopapp.StepState{Step: st, Status: shopapp.StepDone})
+		}
+	})
 }
 
-func (f *insalesFake) ListCustomStatuses(_ context.Context, shop insales.Shop) ([]insales.CustomStatus, error) {
+func (f *insalesFake) CustomStatuses(_ context.Context, shopID string) ([]insales.CustomStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if shop.Password != "pw" {
-		return nil, fmt.Errorf("bad password %q", shop.Password)
-	}
+	f.asked = append(f.asked, shopID)
 	if f.listErr != nil {
 		return nil, f.listErr
 	}
 	return append([]insales.CustomStatus{}, f.statuses...), nil
 }
 
-func (f *insalesFake) CreateCustomStatus(_ context.Context, _ insales.Shop, in insales.CustomStatusInput) (insales.CustomStatus, error) {
+func (f *insalesFake) CreateCustomStatus(_ context.Context, _ string, in insales.CustomStatusInput) (insales.CustomStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.createErr != nil && f.created >= f.failAfter {
@@ -317,27 +307,19 @@ const shop1 = "shop1"
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	sealer, err := insales.NewSealer("0123456789abcdef0123456789abcdef")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := sealer.Seal("pw", insales.ShopLabel(77))
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := &world{
 		clock: clockwork.NewFakeClockAt(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)),
-		shops: &shops{m: map[string]onboarding.Merchant{}, users: map[string]string{}, sync: map[string]insales.StatusSyncSettings{}},
+		shops: &shops{m: map[string]shopapp.Shop{}, users: map[string]string{}},
 		codes: &codes{pending: map[string]onboarding.Code{}, counters: map[string]int{}},
 		sms:   &channel{kind: notify.KindSMS},
 		email: &channel{kind: notify.KindEmail},
 	}
-	w.ins = &insalesFake{shops: map[string]insales.AppShop{}, sealer: sealer, syncStored: w.shops}
-	w.addShop(shop1, 77, enc)
+	w.ins = &insalesFake{shops: w.shops}
+	w.addShop(shop1, 77)
+	var err error
 	w.svc, err = onboarding.New(onboarding.Options{
 		Shops: w.shops, Codes: w.codes, SMS: w.sms, Email: w.email, Secret: "app-secret",
-		StatusCallback: "https://app.example/notify/twilio/status",
-		AppShops:       w.ins, Setup: w.ins, Statuses: w.ins, Sealer: sealer,
+		StatusCallback: "https://app.example/notify/twilio/status", App: w.ins,
 		Prices: billing.DefaultPrices(), Now: w.clock.Now,
 		Random: rand.NewChaCha8([32]byte{1, 2, 3}),
 	})
@@ -347,9 +329,8 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func (w *world) addShop(id string, insalesID int64, enc []byte) {
-	w.shops.m[id] = onboarding.Merchant{ShopID: id, Domain: id + ".myinsales.ru"}
-	w.ins.shops[id] = insales.AppShop{ID: id, InsalesID: insalesID, Domain: id + ".myinsales.ru", PasswordEnc: enc}
+func (w *world) addShop(id string, insalesID int64) {
+	w.shops.m[id] = shopapp.Shop{ID: id, InsalesID: insalesID, Domain: id + ".myinsales.ru"}
 }
 
 var ctx = context.Background()

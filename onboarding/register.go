@@ -31,7 +31,7 @@ func (s *Service) Register(ctx context.Context, shopID string, in Registration) 
 		return ps
 	}
 	if !s.codePendingFor(ctx, shopID, reg.Phone) {
-		if err := s.sendCode(ctx, m.ShopID, reg.Phone); err != nil {
+		if err := s.sendCode(ctx, m.ID, reg.Phone); err != nil {
 			return err
 		}
 	}
@@ -52,7 +52,7 @@ func (s *Service) ChangePhone(ctx context.Context, shopID, raw string) error {
 	if p != nil {
 		return Problems{*p}
 	}
-	if phone == m.Phone {
+	if phone == m.Owner.Phone {
 		return s.sendCode(ctx, shopID, phone)
 	}
 	if err := s.sendCode(ctx, shopID, phone); err != nil {

@@ -63,7 +63,7 @@ func TestRegisterNormalisesAndSendsCode(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := w.shops.get(shop1)
-			if m.Phone != "+79123456789" || m.Name != "Мария Иванова" || m.Email != "Owner@example.ru" || m.Step != onboarding.StepCode {
+			if m.Owner.Phone != "+79123456789" || m.Owner.Name != "Мария Иванова" || m.Owner.Email != "Owner@example.ru" || onboarding.Current(m) != onboarding.StepCode {
 				t.Fatalf("stored %+v", m)
 			}
 			sms := w.sms.last(t)
@@ -104,7 +104,7 @@ func TestRegisterKeepsNothingWhenTheSMSFails(t *testing.T) {
 			if !errors.Is(err, tt.err) {
 				t.Errorf("the provider error is not kept for the log: %v", err)
 			}
-			if m := w.shops.get(shop1); m.Phone != "" || m.Current() != onboarding.StepRegister {
+			if m := w.shops.get(shop1); m.Owner.Phone != "" || onboarding.Current(m) != onboarding.StepRegister {
 				t.Fatalf("half-registered: %+v", m)
 			}
 			if len(w.codes.pending) != 0 {
@@ -131,7 +131,7 @@ func TestRegisterAgainKeepsPendingCodeForSamePhone(t *testing.T) {
 	if err := w.svc.Register(ctx, shop1, in); err != nil {
 		t.Fatalf("correcting the e-mail: %v", err)
 	}
-	if w.sms.count() != 1 || w.shops.get(shop1).Email != "fixed@example.ru" {
+	if w.sms.count() != 1 || w.shops.get(shop1).Owner.Email != "fixed@example.ru" {
 		t.Fatalf("sms %d, merchant %+v", w.sms.count(), w.shops.get(shop1))
 	}
 	if err := w.svc.VerifyCode(ctx, shop1, code); err != nil {

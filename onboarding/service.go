@@ -12,6 +12,7 @@ import (
 	"parceltrack/billing"
 	"parceltrack/insales"
 	"parceltrack/notify"
+	"parceltrack/shopapp"
 )
 
 // The wizard's rules.
@@ -33,14 +34,6 @@ const (
 	setupTimeout = 20 * time.Second
 )
 
-// Errors a store returns, wrapped (test with errors.Is).
-var (
-	// ErrStoreNotFound means the record asked for does not exist.
-	ErrStoreNotFound = errors.New("onboarding: record not found")
-	// ErrStoreConflict means a record with the same key exists already.
-	ErrStoreConflict = errors.New("onboarding: record exists")
-)
-
 // Registration is what the merchant typed on the first page, after
 // normalisation (Phone in E.164, Email lower-cased domain).
 type Registration struct {
@@ -49,11 +42,12 @@ type Registration struct {
 	Phone string
 }
 
-// ShopStore keeps the wizard's fields on the shop document.
+// ShopStore keeps the wizard's fields on the shop (package storage
+// implements it, as it does shopapp.ShopStore, over the one Shop model).
+// Missing records are shopapp.ErrNotFound, taken keys shopapp.ErrConflict.
 type ShopStore interface {
-	// Merchant reads the shop's wizard fields; ErrStoreNotFound for an
-	// unknown shop.
-	Merchant(ctx context.Context, shopID string) (Merchant, error)
+	// Shop reads a shop.
+	Shop(ctx context.Context, shopID string) (shopapp.Shop, error)
 	// SaveRegistration stores the owner's name, e-mail and phone and moves
 	// the wizard to step, in one write.
 	SaveRegistration(ctx context.Context, shopID string, r Registration, step Step, now time.Time) error
@@ -61,7 +55,7 @@ type ShopStore interface {
 	SavePhone(ctx context.Context, shopID, phone string, now time.Time) error
 	// MarkPhoneVerified records the proved phone and moves the wizard to step.
 	MarkPhoneVerified(ctx context.Context, shopID, phone string, step Step, at time.Time) error
-	// ReserveUserID claims a public User ID for the shop; ErrStoreConflict
+	// ReserveUserID claims a public User ID for the shop; shopapp.ErrConflict
 	// when another shop holds it.
 	ReserveUserID(ctx context.Context, userID, shopID string, now time.Time) error
 	// SaveAPIKey stores the User ID and the API key's hash (replacing an
@@ -76,8 +70,8 @@ type ShopStore interface {
 	// SetStep moves the wizard to step (StepDone also records the finish).
 	SetStep(ctx context.Context, shopID string, step Step, now time.Time) error
 	// SaveStatusSync stores whether and how parcel states move order
-	// statuses (settings.status_sync, read by insales.App.SyncStatus).
-	SaveStatusSync(ctx context.Context, shopID string, s insales.StatusSyncSettings, now time.Time) error
+	// statuses (read by shopapp.App.SyncStatus).
+	SaveStatusSync(ctx context.Context, shopID string, s shopapp.StatusSync, now time.Time) error
 }
 
 // Code is the pending SMS code of a shop. Only its hash is stored.
@@ -93,12 +87,12 @@ type Code struct {
 
 // CodeStore keeps pending codes and the daily send counters.
 type CodeStore interface {
-	// PendingCode returns the shop's code; ErrStoreNotFound when none.
+	// PendingCode returns the shop's code; shopapp.ErrNotFound when none.
 	PendingCode(ctx context.Context, shopID string) (Code, error)
 	// SaveCode stores c as the shop's only code, replacing an earlier one.
 	SaveCode(ctx context.Context, c Code) error
 	// AddTry counts one typed code atomically and returns the code after it;
-	// ErrStoreNotFound when the shop has no code.
+	// shopapp.ErrNotFound when the shop has no code.
 	AddTry(ctx context.Context, shopID string) (Code, error)
 	// DeleteCode removes the shop's code (used or abandoned).
 	DeleteCode(ctx context.Context, shopID string) error
@@ -107,26 +101,16 @@ type CodeStore interface {
 	CountSend(ctx context.Context, key string, delta int, expires time.Time) (int, error)
 }
 
-// Setupper runs the InSales setup job for a shop; *insales.App implements it.
-type Setupper interface {
+// ShopApp is what the wizard asks of the app in the merchant's shop: the
+// setup job and the shop's custom order statuses; *shopapp.App implements it.
+type ShopApp interface {
 	RunSetup(ctx context.Context, shopID string) error
+	CustomStatuses(ctx context.Context, shopID string) ([]insales.CustomStatus, error)
+	CreateCustomStatus(ctx context.Context, shopID string, in insales.CustomStatusInput) (insales.CustomStatus, error)
 }
 
-// AppShops reads what the InSales app keeps about a shop (setup progress,
-// status sync, the sealed password); *storage.AppShops implements it.
-type AppShops interface {
-	ShopByID(ctx context.Context, id string) (insales.AppShop, error)
-}
-
-// StatusClient reads and creates a shop's custom order statuses;
-// *insales.Client implements it.
-type StatusClient interface {
-	ListCustomStatuses(ctx context.Context, shop insales.Shop) ([]insales.CustomStatus, error)
-	CreateCustomStatus(ctx context.Context, shop insales.Shop, in insales.CustomStatusInput) (insales.CustomStatus, error)
-}
-
-// Options configure a Service. Shops, Codes, SMS, Email, Secret, AppShops,
-// Setup, Statuses and Sealer are required.
+// Options configure a Service. Shops, Codes, SMS, Email, Secret and App are
+// required.
 type Options struct {
 	Shops ShopStore
 	Codes CodeStore
@@ -138,11 +122,7 @@ type Options struct {
 	// StatusCallback is the URL Twilio reports SMS delivery to; empty asks
 	// for no report.
 	StatusCallback string
-	AppShops       AppShops
-	Setup          Setupper
-	Statuses       StatusClient
-	// Sealer opens the shop's stored InSales password for status calls.
-	Sealer *insales.Sealer
+	App            ShopApp
 	// Prices are shown on the "how it works" page.
 	Prices billing.Prices
 	// Now is the clock (nil: time.Now); Random the source of codes and keys
@@ -161,14 +141,14 @@ type Service struct {
 // New checks o and builds the Service.
 func New(o Options) (*Service, error) {
 	switch {
-	case o.Shops == nil || o.Codes == nil || o.AppShops == nil:
+	case o.Shops == nil || o.Codes == nil:
 		return nil, errors.New("onboarding: missing store")
 	case o.SMS == nil || o.Email == nil:
 		return nil, errors.New("onboarding: missing channel")
 	case o.Secret == "":
 		return nil, errors.New("onboarding: empty secret")
-	case o.Setup == nil || o.Statuses == nil || o.Sealer == nil:
-		return nil, errors.New("onboarding: missing InSales setup, status client or sealer")
+	case o.App == nil:
+		return nil, errors.New("onboarding: no shop app")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -182,35 +162,35 @@ func New(o Options) (*Service, error) {
 	return &Service{o: o, log: o.Logger.With(slog.String("component", "onboarding"))}, nil
 }
 
-// Merchant returns the wizard state of a shop; ErrUnknownShop when there is
+// Shop returns the shop with its wizard state; ErrUnknownShop when there is
 // no such shop.
-func (s *Service) Merchant(ctx context.Context, shopID string) (Merchant, error) {
-	m, err := s.o.Shops.Merchant(ctx, shopID)
-	if errors.Is(err, ErrStoreNotFound) {
-		return Merchant{}, fmt.Errorf("%w: %s", ErrUnknownShop, shopID)
+func (s *Service) Shop(ctx context.Context, shopID string) (shopapp.Shop, error) {
+	m, err := s.o.Shops.Shop(ctx, shopID)
+	if errors.Is(err, shopapp.ErrNotFound) {
+		return shopapp.Shop{}, fmt.Errorf("%w: %s", ErrUnknownShop, shopID)
 	}
 	if err != nil {
-		return Merchant{}, fmt.Errorf("onboarding: merchant %s: %w", shopID, err)
+		return shopapp.Shop{}, fmt.Errorf("onboarding: shop %s: %w", shopID, err)
 	}
 	return m, nil
 }
 
 // at loads the merchant and checks that the wizard is on one of steps.
-func (s *Service) at(ctx context.Context, shopID string, steps ...Step) (Merchant, error) {
-	m, err := s.Merchant(ctx, shopID)
+func (s *Service) at(ctx context.Context, shopID string, steps ...Step) (shopapp.Shop, error) {
+	m, err := s.Shop(ctx, shopID)
 	if err != nil {
-		return Merchant{}, err
+		return shopapp.Shop{}, err
 	}
-	if m.Uninstalled {
-		return Merchant{}, refuse(ReasonShopUninstalled, "",
+	if m.Uninstalled() {
+		return shopapp.Shop{}, refuse(ReasonShopUninstalled, "",
 			"Приложение удалено из магазина. Установите его снова из каталога приложений InSales.")
 	}
 	for _, st := range steps {
-		if m.Current() == st {
+		if Current(m) == st {
 			return m, nil
 		}
 	}
-	return Merchant{}, refuse(ReasonWrongStep, "", "Этот шаг уже пройден или ещё не начат. Откройте мастер настройки заново.")
+	return shopapp.Shop{}, refuse(ReasonWrongStep, "", "Этот шаг уже пройден или ещё не начат. Откройте мастер настройки заново.")
 }
 
 // now is the service clock in UTC, at millisecond precision (what the

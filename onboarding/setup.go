@@ -3,20 +3,20 @@ package onboarding
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
 
 	"parceltrack/insales"
+	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
 
 // SetupStepView is one step of the InSales setup as the page shows it.
 type SetupStepView struct {
-	Step      insales.SetupStep
+	Step      shopapp.SetupStep
 	Title     string
-	Status    insales.StepStatus
+	Status    shopapp.StepStatus
 	Label     string
 	Attempts  int
 	LastError string
@@ -42,12 +42,6 @@ type SetupState struct {
 	// when InSales could not be asked.
 	Statuses        []insales.CustomStatus
 	StatusesProblem string
-}
-
-var stepLabels = map[insales.StepStatus]string{
-	insales.StepPending: "ожидает",
-	insales.StepDone:    "готово",
-	insales.StepFailed:  "ошибка",
 }
 
 // MappableStates are the parcel states status sync can act on, in the order
@@ -84,7 +78,7 @@ func SuggestedStatusTitles() []string {
 // Setup reads the shop's setup progress, status sync settings and custom
 // statuses (an InSales call; its failure is shown, not returned).
 func (s *Service) Setup(ctx context.Context, shopID string) (SetupState, error) {
-	shop, err := s.appShop(ctx, shopID)
+	shop, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return SetupState{}, err
 	}
@@ -96,22 +90,22 @@ func (s *Service) Setup(ctx context.Context, shopID string) (SetupState, error) 
 // an earlier run created, so a retry after a failure creates no duplicates.
 // A failure at InSales is a ReasonSetupFailed refusal next to the progress.
 func (s *Service) RunSetup(ctx context.Context, shopID string) (SetupState, error) {
-	m, err := s.Merchant(ctx, shopID)
+	m, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return SetupState{}, err
 	}
-	if !m.CanOpen(StepSetup) {
+	if !CanOpen(m, StepSetup) {
 		return SetupState{}, refuse(ReasonWrongStep, "", "Сначала подтвердите телефон и почту.")
 	}
 	rctx, cancel := context.WithTimeout(ctx, setupTimeout)
-	runErr := s.o.Setup.RunSetup(rctx, shopID)
+	runErr := s.o.App.RunSetup(rctx, shopID)
 	cancel()
-	shop, err := s.appShop(ctx, shopID)
+	shop, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return SetupState{}, err
 	}
 	st := s.setupState(ctx, shop)
-	if errors.Is(runErr, insales.ErrSetupBusy) {
+	if errors.Is(runErr, shopapp.ErrSetupBusy) {
 		return st, Problems{{Reason: ReasonSetupFailed, Err: runErr,
 			Text: "Настройка уже выполняется. Обновите страницу через минуту — результат появится здесь."}}
 	}
@@ -123,17 +117,17 @@ func (s *Service) RunSetup(ctx context.Context, shopID string) (SetupState, erro
 	return st, nil
 }
 
-func (s *Service) setupState(ctx context.Context, shop insales.AppShop) SetupState {
-	st := SetupState{Complete: shop.Setup.Complete, StatusSyncOn: shop.StatusSync.Enabled}
-	for _, step := range insales.SetupSteps() {
+func (s *Service) setupState(ctx context.Context, shop shopapp.Shop) SetupState {
+	st := SetupState{Complete: shop.Setup.Complete, StatusSyncOn: shop.Settings.StatusSync.Enabled}
+	for _, step := range shopapp.SetupSteps() {
 		ss := shop.Setup.Step(step)
 		st.Steps = append(st.Steps, SetupStepView{Step: step, Title: step.Title(), Status: ss.Status,
-			Label: stepLabels[ss.Status], Attempts: ss.Attempts, LastError: ss.LastError})
+			Label: ss.Status.Label(), Attempts: ss.Attempts, LastError: ss.LastError})
 	}
 	for _, state := range MappableStates() {
-		st.States = append(st.States, MappedState{State: state, Label: state.Label(), Permalink: shop.StatusSync.Mapping[string(state)]})
+		st.States = append(st.States, MappedState{State: state, Label: state.Label(), Permalink: shop.Settings.StatusSync.Mapping[string(state)]})
 	}
-	statuses, err := s.listStatuses(ctx, shop)
+	statuses, err := s.o.App.CustomStatuses(ctx, shop.ID)
 	if err != nil {
 		s.log.Warn("list custom statuses", slog.String("shop_id", shop.ID), slog.String("error", err.Error()))
 		st.StatusesProblem = "Не удалось получить статусы заказов из InSales. Обновите страницу через минуту."
@@ -151,11 +145,11 @@ var permalinkPattern = regexp.MustCompile(`^[a-z0-9_-]{1,100}$`)
 // status each parcel state sets. Every chosen status must be one of the
 // shop's (checked at InSales); turning it on needs at least one.
 func (s *Service) SaveStatusSync(ctx context.Context, shopID string, enabled bool, mapping map[string]string) error {
-	m, err := s.Merchant(ctx, shopID)
+	m, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return err
 	}
-	if !m.CanOpen(StepSetup) {
+	if !CanOpen(m, StepSetup) {
 		return refuse(ReasonWrongStep, "", "Сначала подтвердите телефон и почту.")
 	}
 	clean := map[string]string{}
@@ -165,7 +159,7 @@ func (s *Service) SaveStatusSync(ctx context.Context, shopID string, enabled boo
 			continue
 		}
 		st, ok := tracking.ParseState(k)
-		if !ok || insales.StatusRank(st) == 0 || !permalinkPattern.MatchString(v) {
+		if !ok || shopapp.StatusRank(st) == 0 || !permalinkPattern.MatchString(v) {
 			return refuse(ReasonStatusUnknown, "mapping", "Такого статуса нет в магазине. Обновите страницу и выберите снова.")
 		}
 		clean[k] = v
@@ -175,11 +169,11 @@ func (s *Service) SaveStatusSync(ctx context.Context, shopID string, enabled boo
 			"Выберите статус хотя бы для одного состояния посылки или выключите смену статусов.")
 	}
 	if len(clean) > 0 {
-		shop, err := s.appShop(ctx, shopID)
+		shop, err := s.Shop(ctx, shopID)
 		if err != nil {
 			return err
 		}
-		statuses, err := s.listStatuses(ctx, shop)
+		statuses, err := s.o.App.CustomStatuses(ctx, shop.ID)
 		if err != nil {
 			return Problems{{Reason: ReasonStatusesFailed, Field: "mapping", Err: err,
 				Text: "Не удалось проверить статусы в InSales. Попробуйте ещё раз через минуту."}}
@@ -194,7 +188,7 @@ func (s *Service) SaveStatusSync(ctx context.Context, shopID string, enabled boo
 			}
 		}
 	}
-	if err := s.o.Shops.SaveStatusSync(ctx, shopID, insales.StatusSyncSettings{Enabled: enabled, Mapping: clean}, s.now()); err != nil {
+	if err := s.o.Shops.SaveStatusSync(ctx, shopID, shopapp.StatusSync{Enabled: enabled, Mapping: clean}, s.now()); err != nil {
 		return wrapStore("save status sync", shopID, err)
 	}
 	return nil
@@ -206,18 +200,14 @@ func (s *Service) SaveStatusSync(ctx context.Context, shopID string, enabled boo
 // nothing yet; whether status sync is on is left as it is. It returns how
 // many statuses it created.
 func (s *Service) CreateSuggestedStatuses(ctx context.Context, shopID string) (int, error) {
-	m, err := s.Merchant(ctx, shopID)
+	m, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return 0, err
 	}
-	if !m.CanOpen(StepSetup) {
+	if !CanOpen(m, StepSetup) {
 		return 0, refuse(ReasonWrongStep, "", "Сначала подтвердите телефон и почту.")
 	}
-	shop, err := s.appShop(ctx, shopID)
-	if err != nil {
-		return 0, err
-	}
-	creds, err := s.creds(shop)
+	shop, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return 0, err
 	}
@@ -225,12 +215,12 @@ func (s *Service) CreateSuggestedStatuses(ctx context.Context, shopID string) (i
 		return 0, Problems{{Reason: ReasonStatusesFailed, Err: err,
 			Text: "InSales не создал статусы. Нажмите кнопку ещё раз — уже созданные статусы не повторятся."}}
 	}
-	existing, err := s.o.Statuses.ListCustomStatuses(ctx, creds)
+	existing, err := s.o.App.CustomStatuses(ctx, shopID)
 	if err != nil {
 		return failed(err)
 	}
 	mapping := map[string]string{}
-	for k, v := range shop.StatusSync.Mapping {
+	for k, v := range shop.Settings.StatusSync.Mapping {
 		mapping[k] = v
 	}
 	created := 0
@@ -243,7 +233,7 @@ func (s *Service) CreateSuggestedStatuses(ctx context.Context, shopID string) (i
 			}
 		}
 		if permalink == "" {
-			cs, err := s.o.Statuses.CreateCustomStatus(ctx, creds, sug.in)
+			cs, err := s.o.App.CreateCustomStatus(ctx, shopID, sug.in)
 			if err != nil {
 				return failed(err)
 			}
@@ -254,58 +244,27 @@ func (s *Service) CreateSuggestedStatuses(ctx context.Context, shopID string) (i
 			mapping[string(sug.state)] = permalink
 		}
 	}
-	settings := insales.StatusSyncSettings{Enabled: shop.StatusSync.Enabled, Mapping: mapping}
+	settings := shopapp.StatusSync{Enabled: shop.Settings.StatusSync.Enabled, Mapping: mapping}
 	if err := s.o.Shops.SaveStatusSync(ctx, shopID, settings, s.now()); err != nil {
 		return created, wrapStore("save status sync", shopID, err)
 	}
 	return created, nil
 }
 
-func (s *Service) appShop(ctx context.Context, shopID string) (insales.AppShop, error) {
-	shop, err := s.o.AppShops.ShopByID(ctx, shopID)
-	if errors.Is(err, insales.ErrStoreNotFound) {
-		return insales.AppShop{}, fmt.Errorf("%w: %s", ErrUnknownShop, shopID)
-	}
-	if err != nil {
-		return insales.AppShop{}, fmt.Errorf("onboarding: shop %s: %w", shopID, err)
-	}
-	return shop, nil
-}
-
-func (s *Service) creds(shop insales.AppShop) (insales.Shop, error) {
-	pw, err := s.o.Sealer.Open(shop.PasswordEnc, insales.ShopLabel(shop.InsalesID))
-	if err != nil {
-		return insales.Shop{}, fmt.Errorf("onboarding: shop %s password: %w", shop.ID, err)
-	}
-	return insales.Shop{Domain: shop.Domain, Password: pw, ID: shop.InsalesID}, nil
-}
-
-func (s *Service) listStatuses(ctx context.Context, shop insales.AppShop) ([]insales.CustomStatus, error) {
-	creds, err := s.creds(shop)
-	if err != nil {
-		return nil, err
-	}
-	list, err := s.o.Statuses.ListCustomStatuses(ctx, creds)
-	if err != nil {
-		return nil, fmt.Errorf("onboarding: list statuses %s: %w", shop.ID, err)
-	}
-	return list, nil
-}
-
 // Advance leaves one of the informational steps (setup, how it works,
 // texts) for the next one; leaving the setup needs it complete. Moving
 // through pages already visited never moves the stored step back.
 func (s *Service) Advance(ctx context.Context, shopID string, from Step) (Step, error) {
-	m, err := s.Merchant(ctx, shopID)
+	m, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return "", err
 	}
 	switch {
-	case from != StepSetup && from != StepHowItWorks && from != StepTexts, !m.CanOpen(from):
-		return m.Current(), refuse(ReasonWrongStep, "", "Этот шаг ещё не начат.")
+	case from != StepSetup && from != StepHowItWorks && from != StepTexts, !CanOpen(m, from):
+		return Current(m), refuse(ReasonWrongStep, "", "Этот шаг ещё не начат.")
 	}
 	if from == StepSetup {
-		shop, err := s.appShop(ctx, shopID)
+		shop, err := s.Shop(ctx, shopID)
 		if err != nil {
 			return "", err
 		}
@@ -315,7 +274,7 @@ func (s *Service) Advance(ctx context.Context, shopID string, from Step) (Step, 
 		}
 	}
 	next := from.Next()
-	if next.Index() > m.Current().Index() {
+	if next.Index() > Current(m).Index() {
 		if err := s.o.Shops.SetStep(ctx, shopID, next, s.now()); err != nil {
 			return "", wrapStore("advance", shopID, err)
 		}
@@ -325,11 +284,11 @@ func (s *Service) Advance(ctx context.Context, shopID string, from Step) (Step, 
 
 // Finish ends the wizard: from now on the app opens to the cabinet.
 func (s *Service) Finish(ctx context.Context, shopID string) error {
-	m, err := s.Merchant(ctx, shopID)
+	m, err := s.Shop(ctx, shopID)
 	if err != nil {
 		return err
 	}
-	switch m.Current() {
+	switch Current(m) {
 	case StepDone:
 		return nil
 	case StepFinish:

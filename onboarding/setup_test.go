@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"parceltrack/onboarding"
+	"parceltrack/shopapp"
 )
 
 func TestSetupRetryAndAdvance(t *testing.T) {
@@ -34,10 +35,10 @@ func TestSetupRetryAndAdvance(t *testing.T) {
 	if next, err := w.svc.Advance(ctx, shop1, onboarding.StepSetup); err != nil || next != onboarding.StepHowItWorks {
 		t.Fatal(next, err)
 	}
-	if got := w.shops.get(shop1).Current(); got != onboarding.StepFinish {
+	if got := onboarding.Current(w.shops.get(shop1)); got != onboarding.StepFinish {
 		t.Fatalf("step %s after revisiting", got)
 	}
-	if err := w.svc.Finish(ctx, shop1); err != nil || !w.shops.get(shop1).Done() {
+	if err := w.svc.Finish(ctx, shop1); err != nil || !onboarding.Done(w.shops.get(shop1)) {
 		t.Fatal(err)
 	}
 }
@@ -55,7 +56,7 @@ func TestStepGuards(t *testing.T) {
 	if w.ins.setupRuns != 0 {
 		t.Fatal("setup ran before the merchant proved anything")
 	}
-	if _, err := w.svc.Merchant(ctx, "nope"); !errors.Is(err, onboarding.ErrUnknownShop) {
+	if _, err := w.svc.Shop(ctx, "nope"); !errors.Is(err, onboarding.ErrUnknownShop) {
 		t.Fatalf("unknown shop: %v", err)
 	}
 }
@@ -73,9 +74,9 @@ func TestCanOpen(t *testing.T) {
 		{onboarding.StepDone, []onboarding.Step{onboarding.StepSetup, onboarding.StepHowItWorks, onboarding.StepTexts, onboarding.StepFinish}},
 	}
 	for _, tt := range tests {
-		m := onboarding.Merchant{Step: tt.cur}
+		m := shopapp.Shop{Wizard: shopapp.Wizard{Step: string(tt.cur)}}
 		for _, st := range append(onboarding.Steps(), onboarding.StepDone) {
-			if got, want := m.CanOpen(st), slices.Contains(tt.open, st); got != want {
+			if got, want := onboarding.CanOpen(m, st), slices.Contains(tt.open, st); got != want {
 				t.Errorf("at %q: CanOpen(%s) = %v", tt.cur, st, got)
 			}
 		}
@@ -137,7 +138,7 @@ func TestStatusSync(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if got := w.shops.sync[shop1]; got.Enabled != tt.enabled || len(got.Mapping) != len(tt.mapping) {
+		if got := w.shops.get(shop1).Settings.StatusSync; got.Enabled != tt.enabled || len(got.Mapping) != len(tt.mapping) {
 			t.Fatalf("%s: stored %+v", tt.name, got)
 		}
 	}

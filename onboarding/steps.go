@@ -2,7 +2,8 @@ package onboarding
 
 import (
 	"slices"
-	"time"
+
+	"parceltrack/shopapp"
 )
 
 // Step is a page of the wizard. The values are stored on the shop.
@@ -67,47 +68,25 @@ func (s Step) Title() string {
 	return string(s)
 }
 
-// Merchant is the wizard's view of a shop: who registered it, what they
-// proved, and where they are in the wizard.
-type Merchant struct {
-	ShopID string
-	Domain string
-	// Uninstalled shops cannot be set up.
-	Uninstalled bool
-	Name        string
-	Email       string
-	// Phone is E.164.
-	Phone           string
-	PhoneVerifiedAt *time.Time
-	EmailVerifiedAt *time.Time
-	// Step is the stored wizard step; empty means StepRegister (see Current).
-	Step Step
-	// UserID is the public API user id ("PT-12345678"), APIKeyHash the
-	// salted hash of the API key (see HashAPIKey). Both are set when the
-	// credentials are issued.
-	UserID            string
-	APIKeyHash        string
-	CredentialsSentAt *time.Time
-	FinishedAt        *time.Time
-}
-
-// Current is the step the merchant is on.
-func (m Merchant) Current() Step {
-	if m.Step.Index() < 0 {
+// Current is the step the merchant of shop is on.
+func Current(shop shopapp.Shop) Step {
+	st := Step(shop.Wizard.Step)
+	if st.Index() < 0 {
 		return StepRegister
 	}
-	return m.Step
+	return st
 }
 
-// Done reports whether the wizard is finished.
-func (m Merchant) Done() bool { return m.Current() == StepDone }
+// Done reports whether the shop's wizard is finished.
+func Done(shop shopapp.Shop) bool { return Current(shop) == StepDone }
 
-// CanOpen reports whether the page of step s may be shown: the current step;
-// the registration form again while the code is pending (to correct a
-// detail); and, once the merchant's identity is proved, any step from the
-// setup up to the current one (they are safe to revisit).
-func (m Merchant) CanOpen(s Step) bool {
-	cur := m.Current()
+// CanOpen reports whether the page of step s may be shown to the merchant of
+// shop: the current step; the registration form again while the code is
+// pending (to correct a detail); and, once the merchant's identity is
+// proved, any step from the setup up to the current one (they are safe to
+// revisit).
+func CanOpen(shop shopapp.Shop, s Step) bool {
+	cur := Current(shop)
 	switch {
 	case s == StepDone || s.Index() < 0:
 		return false

@@ -9,8 +9,9 @@ import (
 )
 
 // Text is one default message text: a trigger on one channel. Bodies use
-// {placeholders} (DESIGN.md §4); the cabinet's editor will change them per
-// shop.
+// {placeholders} (docs/state-model.md, "Messages"); the cabinet's editor will change them per
+// shop. {days} and {days_left} stand for a number with its word in the
+// right form ("5 дней", ru.Days), so no text abbreviates "дн.".
 type Text struct {
 	Trigger string
 	// Title names the trigger for the merchant.
@@ -51,7 +52,7 @@ func DefaultTexts() []Text {
 		{Trigger: "probably_arrived", Title: "Посылка скорее всего уже в отделении", Channel: notify.KindSMS,
 			Body: "{name}, заказ №{order} ({products}) скорее всего уже в вашем почтовом отделении. Трек {track}. {shop}"},
 		{Trigger: "reminder", Title: "Напоминание забрать посылку", Channel: notify.KindSMS,
-			Body: "{name}, заказ №{order} ({products}) ждёт вас в отделении {office} уже {days} дн. Осталось дней хранения: {days_left}. {shop}"},
+			Body: "{name}, заказ №{order} ({products}) ждёт вас в отделении {office} уже {days}, хранение ещё {days_left}. {shop}"},
 		{Trigger: "reminder", Title: "Напоминание забрать посылку", Channel: notify.KindVoice,
 			Body: "Здравствуйте, {name}! Это магазин {shop}. Ваш заказ номер {order} ждёт вас в почтовом отделении {office}. Пожалуйста, заберите его до {deadline}."},
 		{Trigger: "delivered", Title: "Спасибо за покупку (выключено по умолчанию)", Channel: notify.KindSMS,

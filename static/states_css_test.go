@@ -21,7 +21,7 @@ func statesCSS() string {
 		classes.WriteString(".state-" + string(s) + " { background: var(" + v + "-bg); color: var(" + v + "-fg); }\n")
 	}
 	return "/*\n" +
-		" * Parcel state badges (DESIGN.md §3). Generated from tracking.State.Palette\n" +
+		" * Parcel state badges (docs/state-model.md). Generated from tracking.State.Palette\n" +
 		" * by static/states_css_test.go: do not edit; run go generate ./static/.\n" +
 		" * Every pair keeps at least 4.5:1 contrast (tracking/palette_test.go).\n" +
 		" */\n\n" +

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"parceltrack/storage"
+	"parceltrack/tracking"
 )
 
 // BenchmarkEmbedded measures the embedded database at the sizes a small shop
@@ -89,11 +90,11 @@ func BenchmarkClaim(b *testing.B) {
 	ctx := context.Background()
 	now := time.Now()
 	due := now.Add(-time.Hour)
-	var docs []any
+	var rows []tracking.Schedule
 	for range 1000 {
-		docs = append(docs, storage.Poll{ID: storage.NewID(), NextPollAt: &due, State: "registered"})
+		rows = append(rows, tracking.Schedule{ID: storage.NewID(), NextPollAt: due, State: "registered"})
 	}
-	if _, err := db.Database().Collection("polls").InsertMany(ctx, docs); err != nil {
+	if err := db.BulkLoad(ctx, nil, rows); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

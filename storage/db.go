@@ -94,7 +94,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if d.embedded != nil || o.SingleConnection {
 		// FerretDB updates are read-modify-write in Go and not atomic across
 		// connections; one connection makes it serve one request at a time, so
-		// every single-document operation is atomic, as on MongoDB (STACK.md).
+		// every single-document operation is atomic, as on MongoDB (see "The
+		// embedded database" in docs/architecture.md).
 		copts.SetMaxPoolSize(1)
 	}
 	if o.Monitor != nil {

@@ -13,7 +13,9 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"parceltrack/shopapp"
 	"parceltrack/storage"
+	"parceltrack/tracking"
 )
 
 func TestMigrationsCreateEveryIndex(t *testing.T) {
@@ -46,7 +48,7 @@ func TestUniqueIndexesRejectDuplicatesAsConflict(t *testing.T) {
 	base := func(id, track string) bson.D {
 		return bson.D{{Key: "_id", Value: id}, {Key: "shop_id", Value: "s1"}, {Key: "order_id", Value: 7}, {Key: "track", Value: track}}
 	}
-	if err := db.Parcels().Insert(ctx, storage.Parcel{ShopID: "s1", OrderID: 7, Track: "A"}); err != nil {
+	if err := db.Parcels().InsertParcel(ctx, shopapp.Parcel{ShopID: "s1", OrderID: 7, Track: "A"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := parcels.InsertOne(ctx, base("p2", "B")); err != nil {
@@ -57,7 +59,7 @@ func TestUniqueIndexesRejectDuplicatesAsConflict(t *testing.T) {
 		op   func() error
 	}{
 		{"insert through the store", func() error {
-			return db.Parcels().Insert(ctx, storage.Parcel{ShopID: "s1", OrderID: 7, Track: "A"})
+			return db.Parcels().InsertParcel(ctx, shopapp.Parcel{ShopID: "s1", OrderID: 7, Track: "A"}, time.Now())
 		}},
 		{"raw insert", func() error {
 			_, err := parcels.InsertOne(ctx, base("p3", "A"))
@@ -75,7 +77,7 @@ func TestUniqueIndexesRejectDuplicatesAsConflict(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := storage.MapErrForTest("op", tc.op())
-			if !errors.Is(err, storage.ErrConflict) {
+			if !errors.Is(err, shopapp.ErrConflict) {
 				t.Fatalf("got %v, want ErrConflict", err)
 			}
 		})
@@ -84,8 +86,8 @@ func TestUniqueIndexesRejectDuplicatesAsConflict(t *testing.T) {
 
 func TestGetMissingIsNotFound(t *testing.T) {
 	db := server.DB(t)
-	_, err := db.Parcels().Get(context.Background(), "nope")
-	if !errors.Is(err, storage.ErrNotFound) {
+	_, err := db.Parcels().Parcel(context.Background(), "nope")
+	if !errors.Is(err, shopapp.ErrNotFound) {
 		t.Fatalf("got %v, want ErrNotFound", err)
 	}
 }
@@ -113,7 +115,7 @@ func TestConditionalDebitIsExact(t *testing.T) {
 					bson.D{{Key: "$inc", Value: bson.D{{Key: "balance", Value: int64(-cost)}}}})
 				if res.Err() == nil {
 					ok.Add(1)
-				} else if !errors.Is(storage.MapErrForTest("debit", res.Err()), storage.ErrNotFound) {
+				} else if !errors.Is(storage.MapErrForTest("debit", res.Err()), shopapp.ErrNotFound) {
 					t.Error(res.Err())
 				}
 			}
@@ -143,11 +145,11 @@ func TestClaimNeverHandsOneParcelToTwo(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	due := now.Add(-time.Minute)
 	const n = 1000
-	docs := make([]any, 0, n)
+	rows := make([]tracking.Schedule, 0, n)
 	for range n {
-		docs = append(docs, storage.Poll{ID: storage.NewID(), ShopID: "s", Track: "T", NextPollAt: &due, State: "registered"})
+		rows = append(rows, tracking.Schedule{ID: storage.NewID(), ShopID: "s", Track: "T", NextPollAt: due, State: "registered"})
 	}
-	if _, err := db.Database().Collection("polls").InsertMany(ctx, docs); err != nil {
+	if err := db.BulkLoad(ctx, nil, rows); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -164,14 +166,14 @@ func TestClaimNeverHandsOneParcelToTwo(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if len(c.Polls) == 0 {
+				if len(c.Rows) == 0 {
 					return
 				}
 				if !strings.HasPrefix(c.Token, owner+"/") {
 					t.Errorf("claim token %q does not name its owner %s", c.Token, owner)
 				}
 				mu.Lock()
-				for _, p := range c.Polls {
+				for _, p := range c.Rows {
 					if prev, dup := owners[p.ID]; dup {
 						t.Errorf("parcel %s claimed by %s and %s", p.ID, prev, owner)
 					}
@@ -190,8 +192,8 @@ func TestClaimNeverHandsOneParcelToTwo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Polls) != n {
-		t.Fatalf("after expiry claimed %d, want %d", len(c.Polls), n)
+	if len(c.Rows) != n {
+		t.Fatalf("after expiry claimed %d, want %d", len(c.Rows), n)
 	}
 }
 
@@ -242,7 +244,7 @@ func TestDataSurvivesRestartAndFolderIsExclusive(t *testing.T) {
 	if _, err := open(); err == nil || !strings.Contains(err.Error(), "in use by another parceltrack process") {
 		t.Fatalf("second open of one folder: %v, want in-use error", err)
 	}
-	if err := db.Parcels().Insert(ctx, storage.Parcel{ID: "keep", ShopID: "s", Track: "X"}); err != nil {
+	if err := db.Parcels().InsertParcel(ctx, shopapp.Parcel{ID: "keep", ShopID: "s", Track: "X"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(ctx); err != nil {
@@ -253,7 +255,7 @@ func TestDataSurvivesRestartAndFolderIsExclusive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(ctx)
-	p, err := db.Parcels().Get(ctx, "keep")
+	p, err := db.Parcels().Parcel(ctx, "keep")
 	if err != nil || p.Track != "X" {
 		t.Fatalf("after restart: %+v, %v", p, err)
 	}

@@ -6,14 +6,18 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/mongo"
+
+	"parceltrack/shopapp"
 )
 
 // Sentinel errors at the storage boundary; callers never see driver types.
+// They are the domain's own (shopapp.ErrNotFound, shopapp.ErrConflict), so
+// the stores the domain declares return what the domain tests for.
 var (
 	// ErrNotFound means the document asked for does not exist.
-	ErrNotFound = errors.New("storage: not found")
+	ErrNotFound = shopapp.ErrNotFound
 	// ErrConflict means a unique index refused the write.
-	ErrConflict = errors.New("storage: conflict")
+	ErrConflict = shopapp.ErrConflict
 )
 
 // mapErr turns driver errors into the sentinels above, keeping the detail.
@@ -29,6 +33,10 @@ func mapErr(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// IsDuplicate recognises a unique-index violation, for stores outside this
+// package (the sandbox's) that reach the database through DB.Database.
+func IsDuplicate(err error) bool { return isDuplicate(err) }
 
 // isDuplicate recognises a unique-index violation. MongoDB reports code 11000
 // for every write; the embedded FerretDB does so for inserts and upserts but

@@ -8,14 +8,14 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 
-	"parceltrack/insales"
+	"parceltrack/shopapp"
 )
 
 // colEventsSeen deduplicates order events (webhook deliveries and
 // reconciled orders): one small document per event key.
 const colEventsSeen = "events_seen"
 
-// EventsSeen is the events_seen collection; it implements insales.EventStore.
+// EventsSeen is the events_seen collection; it implements shopapp.EventStore.
 // A key is the document's _id, so both operations are primary-key reads and
 // inserts, the cheap kind on the embedded server.
 type EventsSeen struct{ db *DB }
@@ -23,9 +23,9 @@ type EventsSeen struct{ db *DB }
 // EventsSeen returns the event dedup store.
 func (d *DB) EventsSeen() *EventsSeen { return &EventsSeen{db: d} }
 
-var _ insales.EventStore = (*EventsSeen)(nil)
+var _ shopapp.EventStore = (*EventsSeen)(nil)
 
-// Seen implements insales.EventStore.
+// Seen implements shopapp.EventStore.
 func (e *EventsSeen) Seen(ctx context.Context, key string) (bool, error) {
 	// Served by _id.
 	err := e.db.db.Collection(colEventsSeen).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Err()
@@ -33,12 +33,12 @@ func (e *EventsSeen) Seen(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, appErr("event seen", err)
+		return false, mapErr("event seen", err)
 	}
 	return true, nil
 }
 
-// MarkSeen implements insales.EventStore; a key recorded twice is fine.
+// MarkSeen implements shopapp.EventStore; a key recorded twice is fine.
 func (e *EventsSeen) MarkSeen(ctx context.Context, key string, now time.Time) error {
 	_, err := e.db.db.Collection(colEventsSeen).InsertOne(ctx, bson.D{
 		{Key: "_id", Value: key},
@@ -47,7 +47,7 @@ func (e *EventsSeen) MarkSeen(ctx context.Context, key string, now time.Time) er
 	if isDuplicate(err) {
 		return nil
 	}
-	return appErr("mark event seen", err)
+	return mapErr("mark event seen", err)
 }
 
 // Sweep deletes the keys recorded before before and returns how many; a

@@ -6,8 +6,8 @@ import "time"
 var MapErrForTest = mapErr
 
 // CSRFTokensAt is the CSRF token store on a clock the test sets.
-func CSRFTokensAt(d *DB, now func() time.Time) *CSRFTokens {
-	return &CSRFTokens{db: d, now: now}
+func CSRFTokensAt(d *DB, now func() time.Time) *Expiring {
+	return &Expiring{db: d, collection: colCSRFTokens, now: now}
 }
 
 // JobsAt is the job store on a clock the test sets.

@@ -62,6 +62,9 @@ type jobLease struct {
 	Token string    `bson:"token"`
 	Owner string    `bson:"owner"`
 	Until time.Time `bson:"until"`
+	// Retry marks a lease that holds the lane for a failed job's retry,
+	// with nothing running: a new request for the job may end it.
+	Retry bool `bson:"retry,omitempty"`
 }
 
 // Jobs is the durable job collection and its lane leases.
@@ -100,8 +103,9 @@ func keyedJobID(key string) string { return "key:" + key }
 // Enqueue stores a queued job. A keyed job whose key is stored already
 // (queued, running or failed) is not added again: it is marked requested
 // again, with the newest payload, queued, and due no later than this
-// request (one waiting for a retry still waits for its lane, which the
-// retry holds); it keeps its place in its lane. A job requested again while it
+// request — one waiting for its retry is due at once, as the new request
+// is news the retry did not have (a reinstall's setup, a new parcel state);
+// it keeps its place in its lane. A job requested again while it
 // runs runs once more after it, behind the jobs enqueued in its lane by
 // then (Done); a failed one gets one more run. Kind and lane of a keyed job
 // are the first request's.
@@ -151,7 +155,10 @@ func (s *Jobs) Enqueue(ctx context.Context, j jobs.Job) error {
 			return mapErr("enqueue job "+j.Kind+": request again", err)
 		}
 		if res.MatchedCount == 1 {
-			return nil
+			// A scan, but of the small leases collection.
+			_, err := s.db.db.Collection(colJobLeases).DeleteOne(ctx, bson.D{
+				{Key: "_id", Value: d.LaneKey}, {Key: "job_id", Value: d.ID}, {Key: "retry", Value: true}})
+			return mapErr("enqueue job "+j.Kind+": end the retry wait", err)
 		}
 	}
 	return fmt.Errorf("storage: enqueue job %s: key %q was inserted and deleted three times meanwhile", j.Kind, j.Key)
@@ -364,10 +371,12 @@ func (s *Jobs) Retry(ctx context.Context, token string, j jobs.Job, errText stri
 	if err != nil {
 		return mapErr("retry job "+j.ID, err)
 	}
-	if _, err := s.Extend(ctx, token, j, runAfter); err != nil {
-		return fmt.Errorf("retry job %s: hold lane: %w", j.ID, err)
-	}
-	return nil
+	// Served by _id; the token is checked on that document. The lane stays
+	// held until the retry, marked as held for it (see Enqueue).
+	_, err = s.db.db.Collection(colJobLeases).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: laneKey(j.Lane, j.ID)}, {Key: "token", Value: token}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: runAfter}, {Key: "retry", Value: true}}}})
+	return mapErr("retry job "+j.ID+": hold lane", err)
 }
 
 // Fail keeps j as failed with its error (visible to List and Count, brought
@@ -443,7 +452,7 @@ func (s *Jobs) List(ctx context.Context, status jobs.Status, limit int) ([]jobs.
 func (s *Jobs) Count(ctx context.Context) (map[jobs.Status]int, error) {
 	// Served by index status_seq on MongoDB; one pass over the collection on
 	// the embedded server. One accumulator: the embedded server gets more
-	// than one wrong (STACK.md).
+	// than one wrong (see docs/architecture.md).
 	cur, err := s.db.db.Collection(colJobs).Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$group", Value: bson.D{
 			{Key: "_id", Value: "$status"},

@@ -235,6 +235,32 @@ func TestJobsRetryHoldsTheLaneUntilRunAfter(t *testing.T) {
 	}
 }
 
+// TestJobsRequestEndsARetryWait: a keyed job asked for again while it
+// waits for its retry runs at once, as the new request may be what it
+// needed (a reinstall, a new state); one that is running is not disturbed.
+func TestJobsRequestEndsARetryWait(t *testing.T) {
+	t.Parallel()
+	f := newJobsFixture(t)
+	f.enqueue("setup:s1", "", `"first"`)
+	c := f.claim("w", 10)
+	if err := f.jobs.Retry(f.ctx, c.Token, c.Jobs[0], "InSales is down", f.clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.claim("w", 10); len(got.Jobs) != 0 {
+		t.Fatalf("claimed %v while it waits for its retry", payloads(got))
+	}
+	f.enqueue("setup:s1", "", `"again"`)
+	c = f.claim("w", 10)
+	if got := payloads(c); !slices.Equal(got, []string{`"again"`}) {
+		t.Fatalf("after a new request claimed %v, want the job at once with the newest payload", got)
+	}
+	// Asked for again while it runs: its lease stays, nobody else runs it.
+	f.enqueue("setup:s1", "", `"third"`)
+	if got := f.claim("w2", 10); len(got.Jobs) != 0 {
+		t.Fatalf("a running job was claimed again: %v", payloads(got))
+	}
+}
+
 func TestJobsFailKeepsTheJobVisibleAndFreesTheLane(t *testing.T) {
 	t.Parallel()
 	f := newJobsFixture(t)

@@ -222,7 +222,8 @@ func (l *Ledger) ListLedger(ctx context.Context, shopID string, offset, limit in
 }
 
 // SumLedger adds up the shop's ledger amounts on the server. One accumulator
-// only: the embedded server computes wrong values with more (STACK.md).
+// only: the embedded server computes wrong values with more (see "The
+// embedded database" in docs/architecture.md).
 func (l *Ledger) SumLedger(ctx context.Context, shopID string) (int64, error) {
 	// $match served by shop_created.
 	cur, err := l.db.db.Collection(colLedger).Aggregate(ctx, mongo.Pipeline{
@@ -273,5 +274,5 @@ func (l *Ledger) ShopsWithPending(ctx context.Context, before time.Time) ([]stri
 
 // ShopIDs pages through every shop id; see Shops.IDs.
 func (l *Ledger) ShopIDs(ctx context.Context, after string, limit int) ([]string, error) {
-	return l.db.Shops().IDs(ctx, after, limit)
+	return l.db.Shops().ShopIDs(ctx, after, limit)
 }

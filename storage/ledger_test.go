@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"parceltrack/billing"
+	"parceltrack/shopapp"
 	"parceltrack/storage"
 )
 
@@ -15,7 +16,7 @@ var _ billing.Store = (*storage.Ledger)(nil)
 
 func newShop(t *testing.T, db *storage.DB, insalesID int64) string {
 	t.Helper()
-	s, _, err := db.Shops().Upsert(context.Background(), storage.Install{InsalesID: insalesID, Domain: "shop"}, 0, time.Now())
+	s, _, err := db.Shops().InstallShop(context.Background(), shopapp.InstallRecord{InsalesID: insalesID, Domain: "shop"}, 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

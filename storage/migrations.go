@@ -12,28 +12,24 @@ import (
 
 // Collection names, in one place.
 const (
-	colMigrations    = "migrations"
-	colLeases        = "leases"
-	colShops         = "shops"
-	colLedger        = "ledger"
-	colParcels       = "parcels"
-	colPolls         = "polls"
-	colPollLeases    = "poll_leases"
-	colBudgets       = "budgets"
-	colSettings      = "settings"
-	colSandboxStarts = "sandbox_rp_starts"
+	colMigrations = "migrations"
+	colLeases     = "leases"
+	colShops      = "shops"
+	colLedger     = "ledger"
+	colParcels    = "parcels"
+	colPolls      = "polls"
+	colPollLeases = "poll_leases"
+	colBudgets    = "budgets"
+	colSettings   = "settings"
 )
 
 // collections lists every collection of the application, so Migrate can
 // create them up front (the embedded server's tuning needs their tables).
 func collections() []string {
 	return []string{
-		colMigrations, colLeases, colShops, colLedger, colParcels, colPolls, colPollLeases, colBudgets, colSettings, colSandboxStarts,
-		colSandboxInsalesShop, colSandboxInsalesCounters, colSandboxInsalesOrders,
-		colSandboxInsalesFields, colSandboxInsalesWebhooks, colSandboxInsalesWidgets,
-		colSandboxInsalesStatuses, colTickets, colAPIUsers, colEventsSeen, colMessageStatus,
-		colSandboxOutbox, colSessions, colVerifications, colCSRFTokens, colOrderParcels,
-		colJobs, colJobLeases,
+		colMigrations, colLeases, colShops, colLedger, colParcels, colPolls, colPollLeases, colBudgets, colSettings,
+		colTickets, colAPIUsers, colEventsSeen, colMessageStatus, colSessions, colVerifications, colCSRFTokens,
+		colOrderParcels, colRateLimits, colJobs, colJobLeases,
 	}
 }
 
@@ -96,7 +92,7 @@ func Migrations() []Migration {
 		}},
 		{ID: "0007_widget_key", Indexes: []IndexSpec{
 			// The order-page widget names its shop by the widget key alone
-			// (AppShops.ShopByWidgetKey). Not unique: shops installed
+			// (Shops.ShopByWidgetKey). Not unique: shops installed
 			// before their key was set have none, and FerretDB ignores
 			// sparse, so a unique index would refuse the second of them.
 			{Collection: colShops, Name: "widget_key", Keys: bson.D{{Key: "settings.widget_key", Value: 1}}},
@@ -111,6 +107,10 @@ func Migrations() []Migration {
 			{Collection: colJobs, Name: "status_updated", Keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}},
 			// Dropping ended lane leases at each claim.
 			{Collection: colJobLeases, Name: "until", Keys: bson.D{{Key: "until", Value: 1}}},
+		}},
+		{ID: "0010_rate_limits", Indexes: []IndexSpec{
+			// The sweep of expired counters.
+			{Collection: colRateLimits, Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}},
 		}},
 	}
 }
@@ -157,6 +157,20 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 		applied = append(applied, m.ID)
 	}
 	return applied, nil
+}
+
+// EnsureCollections creates collections that code outside this package
+// keeps in the same database (the sandbox stand-ins'), and on the embedded
+// server gives them the _id index Migrate gives the application's own, so
+// their lookups by _id stay cheap too.
+func (d *DB) EnsureCollections(ctx context.Context, names ...string) error {
+	if d.tuneDir == "" {
+		return nil
+	}
+	if err := d.createCollections(ctx, names); err != nil {
+		return err
+	}
+	return tuneEmbedded(ctx, d.tuneDir, d.db.Name())
 }
 
 // IndexNames lists the indexes that exist on a collection, for tests and the

@@ -9,7 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
-	"parceltrack/insales"
+	"parceltrack/shopapp"
 )
 
 // colOrderParcels lists, per InSales order, the ids of its parcels. The
@@ -51,11 +51,11 @@ func (d *DB) listOrderParcel(ctx context.Context, shopID string, orderID int64, 
 		// the document, which this update now finds.
 		err = update()
 	}
-	return appErr("list order parcel "+parcelID, err)
+	return mapErr("list order parcel "+parcelID, err)
 }
 
-// OrderParcels implements insales.ParcelStore.
-func (p *ParcelImports) OrderParcels(ctx context.Context, shopID string, orderID int64) ([]insales.ImportedParcel, error) {
+// OrderParcels implements shopapp.ParcelStore.
+func (p *Parcels) OrderParcels(ctx context.Context, shopID string, orderID int64) ([]shopapp.Parcel, error) {
 	var idx orderParcelsDoc
 	// Served by _id.
 	err := p.db.db.Collection(colOrderParcels).FindOne(ctx, bson.D{{Key: "_id", Value: orderKey(shopID, orderID)}}).Decode(&idx)
@@ -63,11 +63,11 @@ func (p *ParcelImports) OrderParcels(ctx context.Context, shopID string, orderID
 		return nil, nil
 	}
 	if err != nil {
-		return nil, appErr("order parcels", err)
+		return nil, mapErr("order parcels", err)
 	}
-	out := make([]insales.ImportedParcel, 0, len(idx.ParcelIDs))
+	out := make([]shopapp.Parcel, 0, len(idx.ParcelIDs))
 	for _, id := range idx.ParcelIDs {
-		var d importedDoc
+		var d parcelDoc
 		// Served by _id; one read per parcel, as a filter on several ids
 		// would read the whole collection on the embedded server.
 		err := p.db.db.Collection(colParcels).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
@@ -75,9 +75,9 @@ func (p *ParcelImports) OrderParcels(ctx context.Context, shopID string, orderID
 			continue // listed, then the insert did not happen (yet)
 		}
 		if err != nil {
-			return nil, appErr("order parcels", err)
+			return nil, mapErr("order parcels", err)
 		}
-		out = append(out, d.imported())
+		out = append(out, d.parcel())
 	}
 	return out, nil
 }

@@ -8,11 +8,11 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 
-	"parceltrack/insales"
+	"parceltrack/shopapp"
 	"parceltrack/storage"
 )
 
-func orderTracks(t *testing.T, ps *storage.ParcelImports, shopID string, orderID int64) []string {
+func orderTracks(t *testing.T, ps *storage.Parcels, shopID string, orderID int64) []string {
 	t.Helper()
 	got, err := ps.OrderParcels(context.Background(), shopID, orderID)
 	if err != nil {
@@ -33,11 +33,11 @@ func TestOrderParcels(t *testing.T) {
 	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
-	ps := db.ParcelImports()
+	ps := db.Parcels()
 	t0 := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	insert := func(shop string, order int64, track string) {
 		t.Helper()
-		p := insales.ImportedParcel{ID: insales.ParcelID(shop, order, track), ShopID: shop, OrderID: order, Track: track,
+		p := shopapp.Parcel{ID: shopapp.ParcelID(shop, order, track), ShopID: shop, OrderID: order, Track: track,
 			TrackSetAt: t0, EnteredAt: t0, CreatedAt: t0, UpdatedAt: t0}
 		if err := ps.InsertParcel(ctx, p, t0); err != nil {
 			t.Fatal(err)

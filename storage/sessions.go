@@ -5,23 +5,15 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+
+	"parceltrack/shopapp"
 )
 
 // colSessions holds server-side browser sessions.
 const colSessions = "sessions"
 
-// Session kinds.
-const (
-	// SessionLogin is a login in progress: it carries the autologin nonce
-	// and is consumed by the autologin callback.
-	SessionLogin = "login"
-	// SessionApp is a merchant signed in to the app for one shop.
-	SessionApp = "app"
-)
-
-// Session is one server-side session. ID is a hash of the cookie value, so
-// the database never holds a usable cookie.
-type Session struct {
+// sessionDoc is the storage mapping of shopapp.Session.
+type sessionDoc struct {
 	ID        string    `bson:"_id"`
 	Kind      string    `bson:"kind"`
 	ShopID    string    `bson:"shop_id"`
@@ -34,6 +26,12 @@ type Session struct {
 	ExpiresAt time.Time `bson:"expires_at"`
 }
 
+func (d sessionDoc) session() shopapp.Session {
+	return shopapp.Session{ID: d.ID, Kind: shopapp.SessionKind(d.Kind), ShopID: d.ShopID, InsalesID: d.InsalesID,
+		Nonce: d.Nonce, UserID: d.UserID, UserEmail: d.UserEmail, UserName: d.UserName,
+		CreatedAt: d.CreatedAt, ExpiresAt: d.ExpiresAt}
+}
+
 // Sessions is the sessions collection. Every lookup is by _id.
 type Sessions struct{ db *DB }
 
@@ -41,42 +39,41 @@ type Sessions struct{ db *DB }
 func (d *DB) Sessions() *Sessions { return &Sessions{db: d} }
 
 // Create stores a new session; an existing ID is ErrConflict.
-func (s *Sessions) Create(ctx context.Context, sess Session) error {
-	sess.CreatedAt = sess.CreatedAt.UTC().Truncate(time.Millisecond)
-	sess.ExpiresAt = sess.ExpiresAt.UTC().Truncate(time.Millisecond)
-	_, err := s.db.db.Collection(colSessions).InsertOne(ctx, sess)
+func (s *Sessions) Create(ctx context.Context, sess shopapp.Session) error {
+	d := sessionDoc{ID: sess.ID, Kind: string(sess.Kind), ShopID: sess.ShopID, InsalesID: sess.InsalesID,
+		Nonce: sess.Nonce, UserID: sess.UserID, UserEmail: sess.UserEmail, UserName: sess.UserName,
+		CreatedAt: sess.CreatedAt.UTC().Truncate(time.Millisecond), ExpiresAt: sess.ExpiresAt.UTC().Truncate(time.Millisecond)}
+	_, err := s.db.db.Collection(colSessions).InsertOne(ctx, d)
 	return mapErr("create session", err)
 }
 
 // Get reads a session that has not expired at now; anything else is
 // ErrNotFound.
-func (s *Sessions) Get(ctx context.Context, id string, now time.Time) (Session, error) {
+func (s *Sessions) Get(ctx context.Context, id string, now time.Time) (shopapp.Session, error) {
 	// Served by _id.
-	var out Session
-	err := s.db.db.Collection(colSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&out)
-	if err != nil {
-		return Session{}, mapErr("get session", err)
+	var d sessionDoc
+	if err := s.db.db.Collection(colSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return shopapp.Session{}, mapErr("get session", err)
 	}
-	if !now.Before(out.ExpiresAt) {
-		return Session{}, mapErr("get session", ErrNotFound)
+	if !now.Before(d.ExpiresAt) {
+		return shopapp.Session{}, mapErr("get session", ErrNotFound)
 	}
-	return out, nil
+	return d.session(), nil
 }
 
 // Take deletes the session and returns it, so it can be used once only (a
 // pending login's nonce). Two racing takers: one gets it, the other
 // ErrNotFound. An expired session is deleted and reported as ErrNotFound.
-func (s *Sessions) Take(ctx context.Context, id string, now time.Time) (Session, error) {
+func (s *Sessions) Take(ctx context.Context, id string, now time.Time) (shopapp.Session, error) {
 	// Served by _id.
-	var out Session
-	err := s.db.db.Collection(colSessions).FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&out)
-	if err != nil {
-		return Session{}, mapErr("take session", err)
+	var d sessionDoc
+	if err := s.db.db.Collection(colSessions).FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return shopapp.Session{}, mapErr("take session", err)
 	}
-	if !now.Before(out.ExpiresAt) {
-		return Session{}, mapErr("take session", ErrNotFound)
+	if !now.Before(d.ExpiresAt) {
+		return shopapp.Session{}, mapErr("take session", ErrNotFound)
 	}
-	return out, nil
+	return d.session(), nil
 }
 
 // Delete removes a session (logout); a missing one is not an error.
@@ -96,7 +93,7 @@ func (s *Sessions) Sweep(ctx context.Context, now time.Time) (int64, error) {
 // before now and returns how many (the embedded server has no TTL indexes,
 // so a periodic job sweeps). Readers treat such documents as gone already.
 func (d *DB) sweepExpired(ctx context.Context, collection string, now time.Time) (int64, error) {
-	// Served by expires_at (migrations 0004 and 0006 give both collections one).
+	// Served by expires_at (every expiring collection has one).
 	res, err := d.db.Collection(collection).DeleteMany(ctx,
 		bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"parceltrack/shopapp"
 	"parceltrack/storage"
 )
 
@@ -18,7 +19,7 @@ func TestShopUpsertCreatesOnceAndReinstalls(t *testing.T) {
 	shops := db.Shops()
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
-	created, isNew, err := shops.Upsert(ctx, storage.Install{InsalesID: 42, Domain: "a.myinsales.ru", PasswordEnc: []byte("enc1")}, 1500, t0)
+	created, isNew, err := shops.InstallShop(ctx, shopapp.InstallRecord{InsalesID: 42, Domain: "a.myinsales.ru", PasswordEnc: []byte("enc1")}, 1500, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,14 +39,14 @@ func TestShopUpsertCreatesOnceAndReinstalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	t1 := t0.Add(2 * time.Hour)
-	again, isNew, err := shops.Upsert(ctx, storage.Install{InsalesID: 42, Domain: "b.myinsales.ru", PasswordEnc: []byte("enc2")}, 1500, t1)
+	again, isNew, err := shops.InstallShop(ctx, shopapp.InstallRecord{InsalesID: 42, Domain: "b.myinsales.ru", PasswordEnc: []byte("enc2")}, 1500, t1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if isNew || again.ID != created.ID {
 		t.Fatalf("reinstall created a new shop: new=%v id %s vs %s", isNew, again.ID, created.ID)
 	}
-	if again.Domain != "b.myinsales.ru" || !bytes.Equal(again.PasswordEnc, []byte("enc2")) || again.UninstalledAt != nil ||
+	if again.Domain != "b.myinsales.ru" || !bytes.Equal(again.PasswordEnc, []byte("enc2")) || !again.UninstalledAt.IsZero() ||
 		!again.InstalledAt.Equal(t1) || !again.CreatedAt.Equal(t0) || again.Balance != 1500 {
 		t.Fatalf("reinstall: %+v", again)
 	}
@@ -54,7 +55,7 @@ func TestShopUpsertCreatesOnceAndReinstalls(t *testing.T) {
 		t.Fatalf("reinstall touched the welcome credit: %+v", acc)
 	}
 
-	byInsales, err := shops.GetByInsalesID(ctx, 42)
+	byInsales, err := shops.ShopByInsalesID(ctx, 42)
 	if err != nil || byInsales.ID != created.ID {
 		t.Fatalf("by insales id: %+v %v", byInsales, err)
 	}
@@ -64,7 +65,7 @@ func TestShopWithoutWelcomeHasNothingPending(t *testing.T) {
 	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
-	s, isNew, err := db.Shops().Upsert(ctx, storage.Install{InsalesID: 7, Domain: "x"}, 0, time.Now())
+	s, isNew, err := db.Shops().InstallShop(ctx, shopapp.InstallRecord{InsalesID: 7, Domain: "x"}, 0, time.Now())
 	if err != nil || !isNew || s.Balance != 0 {
 		t.Fatalf("%+v %v %v", s, isNew, err)
 	}
@@ -80,7 +81,7 @@ func TestShopLookupsAndPaging(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 5 {
-		s, _, err := db.Shops().Upsert(ctx, storage.Install{InsalesID: int64(100 + i), Domain: "d"}, 0, time.Now())
+		s, _, err := db.Shops().InstallShop(ctx, shopapp.InstallRecord{InsalesID: int64(100 + i), Domain: "d"}, 0, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +91,7 @@ func TestShopLookupsAndPaging(t *testing.T) {
 	var got []string
 	after := ""
 	for {
-		page, err := db.Shops().IDs(ctx, after, 2)
+		page, err := db.Shops().ShopIDs(ctx, after, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,12 +109,12 @@ func TestShopLookupsAndPaging(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"get by id", func() error { _, err := db.Shops().Get(ctx, "missing"); return err }()},
-		{"get by insales id", func() error { _, err := db.Shops().GetByInsalesID(ctx, 999); return err }()},
+		{"get by id", func() error { _, err := db.Shops().Shop(ctx, "missing"); return err }()},
+		{"get by insales id", func() error { _, err := db.Shops().ShopByInsalesID(ctx, 999); return err }()},
 		{"uninstall", db.Shops().MarkUninstalled(ctx, "missing", time.Now())},
 	}
 	for _, tc := range tests {
-		if !errors.Is(tc.err, storage.ErrNotFound) {
+		if !errors.Is(tc.err, shopapp.ErrNotFound) {
 			t.Errorf("%s of a missing shop: %v, want ErrNotFound", tc.name, tc.err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"parceltrack/tracking"
+
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
@@ -12,50 +14,46 @@ import (
 
 const colTickets = "tickets"
 
-// Ticket is a batch request outstanding at a carrier: the schedule rows it
-// asked about and when to ask for its answer. It lives in the database, not
-// in a worker, so a worker that dies with a ticket outstanding loses nothing:
-// any worker collects it once its collection lease has ended.
-//
-// The collection stays small (one document per 500 parcels in flight), so
-// its conditional updates are cheap even where the embedded server scans.
-type Ticket struct {
-	// ID is the carrier's ticket.
-	ID      string `bson:"_id"`
-	Carrier string `bson:"carrier"`
-	// Token is the claim token the rows were leased with (Claim.Token) by
-	// Submitter: a row whose lease carries another token was taken over
-	// and is no longer this ticket's to complete.
-	Token     string         `bson:"token"`
-	Submitter string         `bson:"submitter"`
-	Parcels   []TicketParcel `bson:"parcels"`
-	// SubmittedAt and NextTryAt are on the tracking clock, the carrier's:
-	// the answer may be asked for no sooner than 15 minutes after the ticket.
-	SubmittedAt time.Time `bson:"submitted_at"`
-	NextTryAt   time.Time `bson:"next_try_at"`
-	Tries       int       `bson:"tries"`
-	// RowsUntil is when the rows' lease ends (wall clock); the collector
-	// extends it while the answer is late.
-	RowsUntil time.Time `bson:"rows_until"`
-	// Owner and LeaseUntil name the worker collecting the ticket now and
-	// until when (wall clock); an empty Owner means nobody.
-	Owner      string    `bson:"owner,omitempty"`
-	LeaseUntil time.Time `bson:"lease_until"`
+// ticketDoc is the storage mapping of tracking.Ticket. The collection stays
+// small (one document per 500 parcels in flight), so its conditional
+// updates are cheap even where the embedded server scans.
+type ticketDoc struct {
+	ID          string            `bson:"_id"`
+	Carrier     string            `bson:"carrier"`
+	Token       string            `bson:"token"`
+	Submitter   string            `bson:"submitter"`
+	Parcels     []ticketParcelDoc `bson:"parcels"`
+	SubmittedAt time.Time         `bson:"submitted_at"`
+	NextTryAt   time.Time         `bson:"next_try_at"`
+	Tries       int               `bson:"tries"`
+	RowsUntil   time.Time         `bson:"rows_until"`
+	Owner       string            `bson:"owner,omitempty"`
+	LeaseUntil  time.Time         `bson:"lease_until"`
 }
 
-// TicketParcel is one schedule row asked about in a ticket.
-type TicketParcel struct {
+type ticketParcelDoc struct {
 	ID    string `bson:"id"`
 	Track string `bson:"track"`
 }
 
-// IDs lists the ticket's schedule row ids.
-func (t Ticket) IDs() []string {
-	ids := make([]string, len(t.Parcels))
+func toTicketDoc(t tracking.Ticket) ticketDoc {
+	d := ticketDoc{ID: t.ID, Carrier: t.Carrier, Token: t.Token, Submitter: t.Submitter,
+		SubmittedAt: t.SubmittedAt, NextTryAt: t.NextTryAt, Tries: t.Tries, RowsUntil: t.RowsUntil,
+		Owner: t.Owner, LeaseUntil: t.LeaseUntil, Parcels: make([]ticketParcelDoc, len(t.Parcels))}
 	for i, p := range t.Parcels {
-		ids[i] = p.ID
+		d.Parcels[i] = ticketParcelDoc(p)
 	}
-	return ids
+	return d
+}
+
+func (d ticketDoc) ticket() tracking.Ticket {
+	t := tracking.Ticket{ID: d.ID, Carrier: d.Carrier, Token: d.Token, Submitter: d.Submitter,
+		SubmittedAt: d.SubmittedAt, NextTryAt: d.NextTryAt, Tries: d.Tries, RowsUntil: d.RowsUntil,
+		Owner: d.Owner, LeaseUntil: d.LeaseUntil, Parcels: make([]tracking.TicketParcel, len(d.Parcels))}
+	for i, p := range d.Parcels {
+		t.Parcels[i] = tracking.TicketParcel(p)
+	}
+	return t
 }
 
 // Tickets is the batch ticket collection.
@@ -65,17 +63,35 @@ type Tickets struct{ db *DB }
 func (d *DB) Tickets() *Tickets { return &Tickets{db: d} }
 
 // Insert stores a freshly submitted ticket.
-func (s *Tickets) Insert(ctx context.Context, t Ticket) error {
-	_, err := s.db.db.Collection(colTickets).InsertOne(ctx, t)
+func (s *Tickets) Insert(ctx context.Context, t tracking.Ticket) error {
+	_, err := s.db.db.Collection(colTickets).InsertOne(ctx, toTicketDoc(t))
 	return mapErr("insert ticket "+t.ID, err)
 }
 
 // Get reads one ticket.
-func (s *Tickets) Get(ctx context.Context, id string) (Ticket, error) {
+func (s *Tickets) Get(ctx context.Context, id string) (tracking.Ticket, error) {
 	// Served by _id.
-	var t Ticket
-	err := s.db.db.Collection(colTickets).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&t)
-	return t, mapErr("get ticket "+id, err)
+	var d ticketDoc
+	err := s.db.db.Collection(colTickets).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	return d.ticket(), mapErr("get ticket "+id, err)
+}
+
+// List returns every outstanding ticket (there are few), for operators and
+// tests.
+func (s *Tickets) List(ctx context.Context) ([]tracking.Ticket, error) {
+	cur, err := s.db.db.Collection(colTickets).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, mapErr("list tickets", err)
+	}
+	var docs []ticketDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr("list tickets", err)
+	}
+	out := make([]tracking.Ticket, len(docs))
+	for i, d := range docs {
+		out[i] = d.ticket()
+	}
+	return out, nil
 }
 
 // ClaimDue leases the ticket whose answer is due longest (NextTryAt at or
@@ -83,9 +99,9 @@ func (s *Tickets) Get(ctx context.Context, id string) (Ticket, error) {
 // (wall clock) to owner until leaseNow+lease, in one conditional
 // findOneAndUpdate, so two workers never collect one ticket at once. It
 // reports false when no ticket is due.
-func (s *Tickets) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration) (Ticket, bool, error) {
+func (s *Tickets) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration) (tracking.Ticket, bool, error) {
 	// Served by index next_try (next_try_at).
-	var t Ticket
+	var d ticketDoc
 	err := s.db.db.Collection(colTickets).FindOneAndUpdate(ctx,
 		bson.D{
 			{Key: "next_try_at", Value: bson.D{{Key: "$lte", Value: dueBy}}},
@@ -98,14 +114,14 @@ func (s *Tickets) ClaimDue(ctx context.Context, owner string, dueBy, leaseNow ti
 		options.FindOneAndUpdate().
 			SetSort(bson.D{{Key: "next_try_at", Value: 1}}).
 			SetReturnDocument(options.After),
-	).Decode(&t)
+	).Decode(&d)
 	if err == mongo.ErrNoDocuments {
-		return Ticket{}, false, nil
+		return tracking.Ticket{}, false, nil
 	}
 	if err != nil {
-		return Ticket{}, false, mapErr("claim ticket", err)
+		return tracking.Ticket{}, false, mapErr("claim ticket", err)
 	}
-	return t, true, nil
+	return d.ticket(), true, nil
 }
 
 // Retry gives owner's lease on the ticket back and sets when to ask for the
@@ -140,7 +156,7 @@ func (s *Tickets) Delete(ctx context.Context, id, owner string) error {
 // token: rows stopped meanwhile (deleted) or taken over by another worker
 // after the lease ran out are left out, so an answer is never stored over a
 // newer poll. Two round trips whatever the ticket's size.
-func (s *Tickets) HeldRows(ctx context.Context, t Ticket) ([]Poll, error) {
+func (s *Tickets) HeldRows(ctx context.Context, t tracking.Ticket) ([]tracking.Schedule, error) {
 	// A scan, but of the small leases collection.
 	cur, err := s.db.db.Collection(colPollLeases).Find(ctx, bson.D{
 		{Key: "_id", Value: bson.D{{Key: "$in", Value: t.IDs()}}},
@@ -167,9 +183,13 @@ func (s *Tickets) HeldRows(ctx context.Context, t Ticket) ([]Poll, error) {
 	if err != nil {
 		return nil, mapErr("ticket "+t.ID+": read rows", err)
 	}
-	var rows []Poll
-	if err := cur.All(ctx, &rows); err != nil {
+	var docs []scheduleDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, mapErr("ticket "+t.ID+": read rows", err)
+	}
+	rows := make([]tracking.Schedule, len(docs))
+	for i, d := range docs {
+		rows[i] = d.schedule()
 	}
 	return rows, nil
 }
@@ -181,7 +201,7 @@ func (s *Tickets) HeldRows(ctx context.Context, t Ticket) ([]Poll, error) {
 // updated, as claims are (see pollLease): a row claimed by another worker in
 // the instant between is simply no longer the ticket's. It returns how many
 // rows the ticket still holds.
-func (s *Tickets) HoldRows(ctx context.Context, t Ticket, until time.Time) (int, error) {
+func (s *Tickets) HoldRows(ctx context.Context, t tracking.Ticket, until time.Time) (int, error) {
 	leases := s.db.db.Collection(colPollLeases)
 	// A scan, but of the small leases collection.
 	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: t.IDs()}}}, {Key: "token", Value: t.Token}}

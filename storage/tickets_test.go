@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/bson"
+	"parceltrack/shopapp"
+	"parceltrack/tracking"
 
-	"parceltrack/storage"
+	"go.mongodb.org/mongo-driver/bson"
 )
 
 func TestTicketClaimDue(t *testing.T) {
@@ -18,7 +19,7 @@ func TestTicketClaimDue(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
 	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, tk := range []storage.Ticket{
+	for _, tk := range []tracking.Ticket{
 		{ID: "late", Carrier: "russianpost", NextTryAt: t0.Add(30 * time.Minute)},
 		{ID: "due", Carrier: "russianpost", NextTryAt: t0.Add(15 * time.Minute)},
 	} {
@@ -26,7 +27,7 @@ func TestTicketClaimDue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Tickets().Insert(ctx, storage.Ticket{ID: "due"}); !errors.Is(err, storage.ErrConflict) {
+	if err := db.Tickets().Insert(ctx, tracking.Ticket{ID: "due"}); !errors.Is(err, shopapp.ErrConflict) {
 		t.Fatalf("second insert of a ticket: %v, want ErrConflict", err)
 	}
 
@@ -79,7 +80,7 @@ func TestTicketClaimDue(t *testing.T) {
 	if err := db.Tickets().Delete(ctx, "late", "b"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Tickets().Get(ctx, "late"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.Tickets().Get(ctx, "late"); !errors.Is(err, shopapp.ErrNotFound) {
 		t.Fatalf("after delete by the owner: %v, want ErrNotFound", err)
 	}
 	if got, ok, _ := db.Tickets().ClaimDue(ctx, "d", t0.Add(time.Hour), wall.Add(time.Hour), time.Minute); ok {
@@ -96,7 +97,7 @@ func TestTicketClaimIsExclusive(t *testing.T) {
 	db := server.DB(t)
 	ctx := context.Background()
 	now := time.Now()
-	if err := db.Tickets().Insert(ctx, storage.Ticket{ID: "t1", NextTryAt: now.Add(-time.Minute)}); err != nil {
+	if err := db.Tickets().Insert(ctx, tracking.Ticket{ID: "t1", NextTryAt: now.Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -132,17 +133,17 @@ func TestTicketRowsFollowTheLeaseToken(t *testing.T) {
 	due := now.Add(-time.Minute)
 	ids := []string{"p1", "p2", "p3", "p4"}
 	for _, id := range ids {
-		if err := db.Polls().Insert(ctx, storage.Poll{ID: id, Track: "T" + id, State: "registered", NextPollAt: &due}); err != nil {
+		if err := db.Polls().Schedule(ctx, tracking.Schedule{ID: id, Track: "T" + id, State: "registered", NextPollAt: due}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	claim, err := db.Polls().ClaimDue(ctx, "w", now, now, 40*time.Minute, 10)
-	if err != nil || len(claim.Polls) != len(ids) {
-		t.Fatalf("claim: %d rows, %v", len(claim.Polls), err)
+	if err != nil || len(claim.Rows) != len(ids) {
+		t.Fatalf("claim: %d rows, %v", len(claim.Rows), err)
 	}
-	tk := storage.Ticket{ID: "t1", Token: claim.Token, Submitter: "w", RowsUntil: claim.Until, NextTryAt: now}
+	tk := tracking.Ticket{ID: "t1", Token: claim.Token, Submitter: "w", RowsUntil: claim.Until, NextTryAt: now}
 	for _, id := range ids {
-		tk.Parcels = append(tk.Parcels, storage.TicketParcel{ID: id, Track: "T" + id})
+		tk.Parcels = append(tk.Parcels, tracking.TicketParcel{ID: id, Track: "T" + id})
 	}
 	if err := db.Tickets().Insert(ctx, tk); err != nil {
 		t.Fatal(err)
@@ -150,7 +151,7 @@ func TestTicketRowsFollowTheLeaseToken(t *testing.T) {
 	// p1 was already stored by an earlier collection (its lease stays until
 	// the ticket is done), p2 stopped (row deleted), p3 taken over by another
 	// worker after the lease ran out.
-	if _, err := db.Polls().Complete(ctx, "p1", storage.PollOutcome{State: "in_transit", PolledAt: now}); err != nil {
+	if _, err := db.Polls().Complete(ctx, "p1", tracking.PollOutcome{State: "in_transit", PolledAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Database().Collection("polls").DeleteOne(ctx, bson.D{{Key: "_id", Value: "p2"}}); err != nil {

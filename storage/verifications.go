@@ -51,7 +51,7 @@ func (v *Verifications) PendingCode(ctx context.Context, shopID string) (onboard
 	var d codeDoc
 	// Served by _id.
 	if err := v.col().FindOne(ctx, bson.D{{Key: "_id", Value: codeID(shopID)}}).Decode(&d); err != nil {
-		return onboarding.Code{}, onbErr("pending code "+shopID, err)
+		return onboarding.Code{}, mapErr("pending code "+shopID, err)
 	}
 	return d.code(), nil
 }
@@ -62,7 +62,7 @@ func (v *Verifications) SaveCode(ctx context.Context, c onboarding.Code) error {
 		SentAt: c.SentAt.UTC().Truncate(time.Millisecond), ExpiresAt: c.ExpiresAt.UTC().Truncate(time.Millisecond), Tries: c.Tries}
 	// Served by _id.
 	_, err := v.col().ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
-	return onbErr("save code "+c.ShopID, err)
+	return mapErr("save code "+c.ShopID, err)
 }
 
 // AddTry implements onboarding.CodeStore in one atomic update.
@@ -73,7 +73,7 @@ func (v *Verifications) AddTry(ctx context.Context, shopID string) (onboarding.C
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "tries", Value: 1}}}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if err != nil {
-		return onboarding.Code{}, onbErr("count code try "+shopID, err)
+		return onboarding.Code{}, mapErr("count code try "+shopID, err)
 	}
 	return d.code(), nil
 }
@@ -82,7 +82,7 @@ func (v *Verifications) AddTry(ctx context.Context, shopID string) (onboarding.C
 func (v *Verifications) DeleteCode(ctx context.Context, shopID string) error {
 	// Served by _id.
 	_, err := v.col().DeleteOne(ctx, bson.D{{Key: "_id", Value: codeID(shopID)}})
-	return onbErr("delete code "+shopID, err)
+	return mapErr("delete code "+shopID, err)
 }
 
 // CountSend implements onboarding.CodeStore with one atomic upsert.
@@ -106,7 +106,7 @@ func (v *Verifications) CountSend(ctx context.Context, key string, delta int, ex
 		}
 	}
 	if err != nil {
-		return 0, onbErr("count send", err)
+		return 0, mapErr("count send", err)
 	}
 	return out.N, nil
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// day is the length of a "whole day" in the state model: DESIGN.md counts
+// day is the length of a "whole day" in the state model: the state model counts
 // days as floor(elapsed / 24h), not calendar days.
 const day = 24 * time.Hour
 
@@ -56,7 +56,7 @@ type Rules struct {
 	StorageDays int
 }
 
-// DefaultRules returns the thresholds from DESIGN.md §3.
+// DefaultRules returns the thresholds from docs/state-model.md.
 func DefaultRules() Rules {
 	return Rules{
 		StalePeriod:                60 * day,
@@ -122,7 +122,7 @@ type Status struct {
 	Events []Event
 }
 
-// Classify applies the state model of DESIGN.md §3. It is pure: the result
+// Classify applies the state model of docs/state-model.md. It is pure: the result
 // depends only on its arguments, and events is not modified.
 func Classify(f Facts, events []Event, now time.Time, r Rules) Status {
 	r = r.withDefaults()

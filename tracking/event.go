@@ -9,13 +9,13 @@ import "time"
 type Event struct {
 	// At is the instant of the operation, kept in the office's own UTC offset so
 	// that "local day" questions can be answered without a timezone database.
-	At          time.Time `bson:"at" json:"at"`
-	Type        int       `bson:"type" json:"type"`
-	Attr        int       `bson:"attr" json:"attr"`
-	Name        string    `bson:"name,omitempty" json:"name,omitempty"`
-	OfficeIndex string    `bson:"office_index,omitempty" json:"office_index,omitempty"`
-	OfficeName  string    `bson:"office_name,omitempty" json:"office_name,omitempty"`
+	At          time.Time `json:"at"`
+	Type        int       `json:"type"`
+	Attr        int       `json:"attr"`
+	Name        string    `json:"name,omitempty"`
+	OfficeIndex string    `json:"office_index,omitempty"`
+	OfficeName  string    `json:"office_name,omitempty"`
 	// Raw keeps carrier-specific detail (e.g. the operation name as the carrier
 	// spelled it) for support staff; the classifier never reads it.
-	Raw string `bson:"raw,omitempty" json:"-"`
+	Raw string `json:"-"`
 }

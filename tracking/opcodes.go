@@ -21,7 +21,7 @@ type Operation struct {
 	TypeName string
 	AttrName string // may be empty (attr 0 usually has no name)
 	// Terminal is the table's own "Y" column; the classifier uses its own
-	// code lists (DESIGN.md §3) and does not read it.
+	// code lists (docs/state-model.md) and does not read it.
 	Terminal bool
 	// Bucket is the table's coarse category (accepted, in_transit,
 	// waiting_pickup, delivered, returned_to_sender, ...), for reports.

@@ -118,7 +118,7 @@ func TestPaletteContrast(t *testing.T) {
 	}
 }
 
-// TestPaletteMeaning pins the colour meaning of DESIGN.md §3, so a contrast
+// TestPaletteMeaning pins the colour meaning of docs/state-model.md, so a contrast
 // fix cannot quietly turn "delivered" brown.
 func TestPaletteMeaning(t *testing.T) {
 	t.Parallel()

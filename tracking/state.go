@@ -1,6 +1,6 @@
 package tracking
 
-// State is the widget state of a parcel (DESIGN.md §3). Its string value is
+// State is the widget state of a parcel (docs/state-model.md). Its string value is
 // what is stored in the database and printed by the CLI.
 type State string
 
@@ -83,7 +83,7 @@ func (s State) Waiting() bool {
 // classes. Every pair keeps at least 4.5:1 contrast (WCAG 2.x, normal text),
 // because badges are small bold text that merchants read at a glance.
 //
-// The hues follow DESIGN.md §3; the three waiting states are one amber hue
+// The hues follow docs/state-model.md; the three waiting states are one amber hue
 // that darkens as the buyer keeps the parcel waiting longer. An unknown state
 // gets no_track's grey, the colour of "nothing to say".
 func (s State) Palette() (bg, fg string) {

@@ -11,11 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"parceltrack/carriers"
-	"parceltrack/storage"
 	"parceltrack/tracking"
 )
 
-// Batch-access timing, as the carrier documents it (RUSSIANPOST.md).
+// Batch-access timing, as the carrier documents it (docs/russianpost.md).
 const (
 	// batchFirstAsk: an answer may be asked for no sooner than this after
 	// its ticket, and then no more often than every batchAskEvery.
@@ -34,15 +33,18 @@ type BatchCarrier interface {
 	carriers.Batcher
 }
 
-// TicketStore keeps batch tickets between submission and collection;
-// storage.Tickets implements it.
+// TicketStore keeps batch tickets between submission and collection.
 type TicketStore interface {
-	Insert(ctx context.Context, t storage.Ticket) error
-	ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration) (storage.Ticket, bool, error)
+	Insert(ctx context.Context, t tracking.Ticket) error
+	// ClaimDue leases the ticket due longest that nobody collects.
+	ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration) (tracking.Ticket, bool, error)
+	// Retry gives the ticket back, to be asked again at next.
 	Retry(ctx context.Context, id, owner string, next time.Time) (bool, error)
 	Delete(ctx context.Context, id, owner string) error
-	HeldRows(ctx context.Context, t storage.Ticket) ([]storage.Poll, error)
-	HoldRows(ctx context.Context, t storage.Ticket, until time.Time) (int, error)
+	// HeldRows reads the ticket's schedules still leased with its token.
+	HeldRows(ctx context.Context, t tracking.Ticket) ([]tracking.Schedule, error)
+	// HoldRows extends the lease on the ticket's schedules to until.
+	HoldRows(ctx context.Context, t tracking.Ticket, until time.Time) (int, error)
 }
 
 // BatchPollerOptions configure a BatchPoller. Zero durations and sizes take
@@ -84,7 +86,7 @@ type BatchPollerOptions struct {
 	Logger        *slog.Logger
 	Metrics       prometheus.Registerer
 	// OnChange is told about every parcel whose state changed, as with Poller.
-	OnChange func(ctx context.Context, parcelID string, from, to tracking.State)
+	OnChange func(ctx context.Context, parcelID string, from, to tracking.State) error
 }
 
 // BatchPoller polls through the carrier's batch access: it claims due
@@ -209,7 +211,7 @@ func (b *BatchPoller) submitOne(ctx context.Context, st *BatchStats) (int, error
 	now := b.o.TrackingClock()
 	day := b.budgetDay(now)
 	claim, err := b.o.Polls.ClaimDue(ctx, b.o.Owner, now, b.o.Clock(), b.o.Lease, b.o.TicketSize)
-	if err != nil || len(claim.Polls) == 0 {
+	if err != nil || len(claim.Rows) == 0 {
 		return 0, err
 	}
 	// Counted once there is something to ask; the counter also carries the
@@ -217,17 +219,17 @@ func (b *BatchPoller) submitOne(ctx context.Context, st *BatchStats) (int, error
 	if got, err := b.o.Budgets.Reserve(ctx, day, 1, unlimited, now); err != nil || got == 0 {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		st.Released += len(claim.Polls)
-		return 0, errors.Join(err, b.o.Polls.Release(wctx, claim.Token, claimIDs(claim)))
+		st.Released += len(claim.Rows)
+		return 0, errors.Join(err, b.o.Polls.Release(wctx, claim.Token, claim.IDs()))
 	}
 	// One barcode per ticket even when several parcels share it.
 	var (
 		barcodes []string
-		parcels  = make([]storage.TicketParcel, 0, len(claim.Polls))
-		seen     = make(map[string]bool, len(claim.Polls))
+		parcels  = make([]tracking.TicketParcel, 0, len(claim.Rows))
+		seen     = make(map[string]bool, len(claim.Rows))
 	)
-	for _, row := range claim.Polls {
-		parcels = append(parcels, storage.TicketParcel{ID: row.ID, Track: row.Track})
+	for _, row := range claim.Rows {
+		parcels = append(parcels, tracking.TicketParcel{ID: row.ID, Track: row.Track})
 		if key := tracking.Normalize(row.Track); !seen[key] {
 			seen[key] = true
 			barcodes = append(barcodes, row.Track)
@@ -246,23 +248,23 @@ func (b *BatchPoller) submitOne(ctx context.Context, st *BatchStats) (int, error
 			if carriers.KindOf(err) == carriers.Account {
 				b.blockAccount(wctx, day, err, now)
 			}
-			st.Released += len(claim.Polls)
-			return 0, errors.Join(b.o.Polls.Release(wctx, claim.Token, claimIDs(claim)), ctx.Err())
+			st.Released += len(claim.Rows)
+			return 0, errors.Join(b.o.Polls.Release(wctx, claim.Token, claim.IDs()), ctx.Err())
 		}
 		// Whatever the carrier disliked, no single parcel is known to be at
 		// fault: each backs off as after a failed poll, and none is marked
 		// a wrong track.
 		log.Warn("batch submit failed", slog.String("error", err.Error()))
-		failure := &carriers.Error{Kind: carriers.Temporary, Code: "batch_submit", Err: err}
+		failure := carriers.Answer(nil, &carriers.Error{Kind: carriers.Temporary, Code: "batch_submit", Err: err})
 		holds := func() bool { return b.o.Clock().Before(claim.Until.Add(-b.o.Lease / 4)) }
-		b.recordAll(ctx, claim.Polls, func(storage.Poll) ([]tracking.Event, error) { return nil, failure }, now, holds, st)
-		if err := b.o.Polls.Release(wctx, claim.Token, claimIDs(claim)); err != nil {
+		b.recordAll(ctx, claim.Rows, func(tracking.Schedule) tracking.Answer { return failure }, now, holds, st)
+		if err := b.o.Polls.Release(wctx, claim.Token, claim.IDs()); err != nil {
 			log.Error("give back parcels", slog.String("error", err.Error()))
 		}
 		return 0, nil // the carrier is unwell: submit no more this run
 	}
 
-	t := storage.Ticket{
+	t := tracking.Ticket{
 		ID: id, Carrier: b.o.Carrier.Name(), Token: claim.Token, Submitter: b.o.Owner, Parcels: parcels,
 		SubmittedAt: now, NextTryAt: now.Add(batchFirstAsk), RowsUntil: claim.Until,
 	}
@@ -294,7 +296,7 @@ func (b *BatchPoller) Collect(ctx context.Context) (BatchStats, error) {
 	return st, nil
 }
 
-func (b *BatchPoller) collectOne(ctx context.Context, t storage.Ticket, st *BatchStats) error {
+func (b *BatchPoller) collectOne(ctx context.Context, t tracking.Ticket, st *BatchStats) error {
 	now := b.o.TrackingClock()
 	log := b.o.Logger.With(slog.String("ticket", t.ID), slog.Int("parcels", len(t.Parcels)))
 	// Bookkeeping is written even when ctx ends meanwhile, so the ticket is
@@ -369,9 +371,9 @@ func (b *BatchPoller) collectOne(ctx context.Context, t storage.Ticket, st *Batc
 		}
 	}
 	holds := func() bool { return b.o.Clock().Before(t.RowsUntil.Add(-b.o.Lease / 4)) }
-	b.recordAll(ctx, answered, func(row storage.Poll) ([]tracking.Event, error) {
+	b.recordAll(ctx, answered, func(row tracking.Schedule) tracking.Answer {
 		res := byBarcode[tracking.Normalize(row.Track)]
-		return res.Events, res.Err
+		return carriers.Answer(res.Events, res.Err)
 	}, now, holds, st)
 	// Every lease goes back: stored rows are due again at their next poll
 	// time, unanswered ones at once, to be asked in the next ticket. A crash
@@ -394,7 +396,7 @@ func (b *BatchPoller) collectOne(ctx context.Context, t storage.Ticket, st *Batc
 
 // recordAll stores an answer for every row through the shared recorder,
 // Concurrency at a time, and counts the results into st.
-func (b *BatchPoller) recordAll(ctx context.Context, rows []storage.Poll, answer func(storage.Poll) ([]tracking.Event, error),
+func (b *BatchPoller) recordAll(ctx context.Context, rows []tracking.Schedule, answer func(tracking.Schedule) tracking.Answer,
 	now time.Time, holds func() bool, st *BatchStats) {
 	var (
 		wg                      sync.WaitGroup
@@ -406,8 +408,7 @@ func (b *BatchPoller) recordAll(ctx context.Context, rows []storage.Poll, answer
 		wg.Add(1)
 		err := b.pool.Submit(sctx, func(tctx context.Context) {
 			defer wg.Done()
-			events, err := answer(row)
-			switch b.rec.record(tctx, row, events, err, now, holds) {
+			switch b.rec.record(tctx, row, answer(row), now, holds) {
 			case resultChanged:
 				polled.Add(1)
 				changed.Add(1)
@@ -429,7 +430,7 @@ func (b *BatchPoller) recordAll(ctx context.Context, rows []storage.Poll, answer
 }
 
 // giveUp releases a ticket's rows to be submitted again and drops the ticket.
-func (b *BatchPoller) giveUp(ctx context.Context, t storage.Ticket, st *BatchStats) error {
+func (b *BatchPoller) giveUp(ctx context.Context, t tracking.Ticket, st *BatchStats) error {
 	st.Released += len(t.Parcels)
 	if err := b.o.Polls.Release(ctx, t.Token, t.IDs()); err != nil {
 		return err
@@ -440,7 +441,7 @@ func (b *BatchPoller) giveUp(ctx context.Context, t storage.Ticket, st *BatchSta
 // blockAccount rests the batch account after the carrier refused it and
 // returns until when.
 func (b *BatchPoller) blockAccount(ctx context.Context, day string, err error, now time.Time) time.Time {
-	until := accountBackoff(err, now)
+	until := carriers.AccountRest(err, now)
 	b.alerts.Inc()
 	b.o.Logger.Error("carrier refused the batch account; batch polling paused",
 		slog.String("carrier", b.o.Carrier.Name()), slog.Time("until", until),
@@ -454,19 +455,11 @@ func (b *BatchPoller) blockAccount(ctx context.Context, day string, err error, n
 // budgetDay names the batch account's counter for now's Moscow day, apart
 // from the single-access budget.
 func (b *BatchPoller) budgetDay(now time.Time) string {
-	return b.o.Carrier.Name() + "-batch:" + now.In(moscow).Format("2006-01-02")
+	return b.o.Carrier.Name() + "-batch:" + tracking.MoscowDate(now)
 }
 
 func (b *BatchPoller) giveBack(ctx context.Context, day string) {
 	if err := b.o.Budgets.Give(ctx, day, 1); err != nil {
 		b.o.Logger.Error("return unused batch request", slog.String("error", err.Error()))
 	}
-}
-
-func claimIDs(c storage.Claim) []string {
-	ids := make([]string, len(c.Polls))
-	for i, p := range c.Polls {
-		ids[i] = p.ID
-	}
-	return ids
 }

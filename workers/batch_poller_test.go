@@ -167,7 +167,7 @@ func TestBatchPollerStoresWhatThePollerStores(t *testing.T) {
 	ctx := context.Background()
 	var changes atomic.Int64
 	b := f.batchPoller(t, "w1", workers.BatchPollerOptions{TicketSize: 25,
-		OnChange: func(context.Context, string, tracking.State, tracking.State) { changes.Add(1) }})
+		OnChange: func(context.Context, string, tracking.State, tracking.State) error { changes.Add(1); return nil }})
 
 	// Scenarios started at staggered times in the past, so the parcels are
 	// in every state.
@@ -215,22 +215,22 @@ func TestBatchPollerStoresWhatThePollerStores(t *testing.T) {
 	if _, err := single.poller(t, "s", f.clock.Now).Drain(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
-	singleState := map[string]storage.Poll{}
+	singleState := map[string]tracking.Schedule{}
 	for _, p := range allPolls(t, single.db) {
 		singleState[p.Track] = p
 	}
 	states := map[string]int{}
 	for _, p := range allPolls(t, f.db) {
 		want := singleState[p.Track]
-		states[p.State]++
-		if p.State != want.State || p.PollPriority != want.PollPriority || p.PollCount != 1 {
+		states[string(p.State)]++
+		if p.State != want.State || p.Priority != want.Priority || p.PollCount != 1 {
 			t.Errorf("%s: batch stored %s (priority %d, count %d); single access %s (priority %d)",
-				p.Track, p.State, p.PollPriority, p.PollCount, want.State, want.PollPriority)
+				p.Track, p.State, p.Priority, p.PollCount, want.State, want.Priority)
 		}
-		if p.NextPollAt != nil && p.NextPollAt.Sub(f.clock.Now()) > time.Hour {
+		if !p.NextPollAt.IsZero() && p.NextPollAt.Sub(f.clock.Now()) > time.Hour {
 			t.Errorf("%s: next batch poll in %v, want the batch cadence", p.Track, p.NextPollAt.Sub(f.clock.Now()))
 		}
-		parcel, err := f.db.Parcels().Get(ctx, p.ID)
+		parcel, err := f.db.Parcels().Parcel(ctx, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,15 +243,10 @@ func TestBatchPollerStoresWhatThePollerStores(t *testing.T) {
 	}
 }
 
-func allPolls(t *testing.T, db *storage.DB) []storage.Poll {
+func allPolls(t *testing.T, db *storage.DB) []tracking.Schedule {
 	t.Helper()
-	ctx := context.Background()
-	cur, err := db.Database().Collection("polls").Find(ctx, map[string]any{})
+	polls, err := db.Polls().List(context.Background(), 100000)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var polls []storage.Poll
-	if err := cur.All(ctx, &polls); err != nil {
 		t.Fatal(err)
 	}
 	return polls
@@ -266,15 +261,15 @@ func TestBatchPollerTicketLifecycle(t *testing.T) {
 	// The poller's tracking clock can be set ahead of the sandbox's, to ask
 	// for an answer the sandbox has not prepared yet.
 	var skew atomic.Int64
-	tracking := func() time.Time { return f.clock.Now().Add(time.Duration(skew.Load())) }
-	b := f.batchPoller(t, "w1", workers.BatchPollerOptions{TrackingClock: tracking})
-	ticket := func() storage.Ticket {
+	carrierClock := func() time.Time { return f.clock.Now().Add(time.Duration(skew.Load())) }
+	b := f.batchPoller(t, "w1", workers.BatchPollerOptions{TrackingClock: carrierClock})
+	ticket := func() tracking.Ticket {
 		t.Helper()
-		var tk storage.Ticket
-		if err := f.db.Database().Collection("tickets").FindOne(ctx, map[string]any{}).Decode(&tk); err != nil {
-			t.Fatal(err)
+		tks, err := f.db.Tickets().List(ctx)
+		if err != nil || len(tks) != 1 {
+			t.Fatalf("tickets: %+v %v, want one", tks, err)
 		}
-		return tk
+		return tks[0]
 	}
 	t0 := f.clock.Now()
 

@@ -16,6 +16,7 @@ import (
 
 	"parceltrack/carriers/russianpost"
 	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/shopapp"
 	"parceltrack/storage"
 	"parceltrack/tracking"
 	"parceltrack/workers"
@@ -308,12 +309,12 @@ func (s *simulation) importParcel(sc rpsandbox.Scenario, start, now time.Time) {
 	if now.Before(start) {
 		entered = now // the scenario starts after the import
 	}
-	p := storage.Parcel{ID: id, ShopID: "shop", OrderID: int64(len(s.parcels)), Track: track, Carrier: "russianpost",
-		EnteredAt: entered, State: string(tracking.StateRegistered)}
-	poll := storage.Poll{ID: id, ShopID: "shop", Track: track, Carrier: "russianpost", EnteredAt: entered,
-		State: string(tracking.StateRegistered), NextPollAt: &now,
-		PollPriority: tracking.Priority(tracking.Status{State: tracking.StateRegistered})}
-	if err := s.db.Parcels().Create(s.ctx, p, poll); err != nil {
+	p := shopapp.Parcel{ID: id, ShopID: "shop", OrderID: int64(len(s.parcels)), Track: track, Carrier: "russianpost",
+		EnteredAt: entered, State: tracking.StateRegistered}
+	poll := tracking.Schedule{ID: id, ShopID: "shop", Track: track, Carrier: "russianpost", EnteredAt: entered,
+		State: tracking.StateRegistered, NextPollAt: now,
+		Priority: tracking.Priority(tracking.Status{State: tracking.StateRegistered})}
+	if err := s.db.BulkLoad(s.ctx, []shopapp.Parcel{p}, []tracking.Schedule{poll}); err != nil {
 		s.t.Fatal(err)
 	}
 	s.parcels = append(s.parcels, simParcel{id: id, track: track, sc: sc, start: start, entered: entered})
@@ -451,8 +452,8 @@ type freshnessProbe struct {
 	seen map[string]map[eventKey]time.Time
 }
 
-func (p *freshnessProbe) ApplyTracking(ctx context.Context, id string, u storage.TrackingUpdate) error {
-	if err := p.next.ApplyTracking(ctx, id, u); err != nil {
+func (p *freshnessProbe) ApplyTracking(ctx context.Context, id string, u tracking.Status, at time.Time) error {
+	if err := p.next.ApplyTracking(ctx, id, u, at); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -465,7 +466,7 @@ func (p *freshnessProbe) ApplyTracking(ctx context.Context, id string, u storage
 	for _, e := range u.Events {
 		k := eventKey{e.Type, e.Attr, e.At.Unix()}
 		if _, ok := m[k]; !ok {
-			m[k] = u.UpdatedAt
+			m[k] = at
 		}
 	}
 	return nil

@@ -3,6 +3,8 @@ package workers
 import (
 	"math"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 // The daily budget is released in two parts of the Moscow day (DailyPace).
@@ -36,7 +38,7 @@ func DailyPace(limit int, now time.Time) int {
 	if limit <= 0 {
 		return limit
 	}
-	t := now.In(moscow)
+	t := now.In(tracking.Moscow)
 	sinceMidnight := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
 		time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
 	if sinceMidnight >= paceEvening {

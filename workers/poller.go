@@ -2,9 +2,6 @@ package workers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,21 +14,27 @@ import (
 	"golang.org/x/time/rate"
 
 	"parceltrack/carriers"
-	"parceltrack/carriers/russianpost"
-	"parceltrack/storage"
 	"parceltrack/tracking"
 )
 
-// PollStore is what the poller needs from the database.
+// PollStore keeps the polling schedules (tracking.Schedule) and their
+// leases.
 type PollStore interface {
-	ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration, limit int) (storage.Claim, error)
-	Complete(ctx context.Context, id string, o storage.PollOutcome) (bool, error)
+	// ClaimDue leases up to limit schedules due by dueBy (tracking clock)
+	// until leaseNow+lease (wall clock).
+	ClaimDue(ctx context.Context, owner string, dueBy, leaseNow time.Time, lease time.Duration, limit int) (tracking.Claim, error)
+	// Complete records a poll's outcome; false when the schedule is gone
+	// (the parcel was stopped meanwhile).
+	Complete(ctx context.Context, id string, o tracking.PollOutcome) (bool, error)
+	// Release gives the claim's leases on ids back.
 	Release(ctx context.Context, token string, ids []string) error
 }
 
 // ParcelStore receives the carrier-derived part of a parcel when it changed.
 type ParcelStore interface {
-	ApplyTracking(ctx context.Context, id string, u storage.TrackingUpdate) error
+	// ApplyTracking stores the parcel's new history and state, classified
+	// at at.
+	ApplyTracking(ctx context.Context, id string, st tracking.Status, at time.Time) error
 	// KeepStopped puts a stopped parcel's state back after a poll that was
 	// in flight when it was stopped wrote over it.
 	KeepStopped(ctx context.Context, id string) error
@@ -73,9 +76,12 @@ type PollerOptions struct {
 	Rules         tracking.Rules
 	Logger        *slog.Logger
 	Metrics       prometheus.Registerer
-	// OnChange is told about every parcel whose state changed (notifications
-	// and status sync hang off it). It must not block for long.
-	OnChange func(ctx context.Context, parcelID string, from, to tracking.State)
+	// OnChange is told about every parcel whose state changed (status sync
+	// and, next, messages hang off it); it stores what the change makes due
+	// and must not block for long. An error leaves the poll unfinished: the
+	// parcel is polled again, the change seen again and OnChange called
+	// again, so nothing it should store is lost.
+	OnChange func(ctx context.Context, parcelID string, from, to tracking.State) error
 }
 
 // Poller claims due parcels, asks the carrier, classifies the answer and
@@ -133,7 +139,7 @@ type Stats struct {
 // results. Zero Claimed means nothing was due (or the budget is spent).
 func (p *Poller) RunBatch(ctx context.Context) (Stats, error) {
 	b, err := p.claimBatch(ctx)
-	if err != nil || len(b.claim.Polls) == 0 {
+	if err != nil || len(b.claim.Rows) == 0 {
 		return Stats{}, err
 	}
 	return p.pollBatch(ctx, b)
@@ -151,7 +157,7 @@ func (p *Poller) Drain(ctx context.Context, maxBatches int) (Stats, error) {
 		return total, nil
 	}
 	next, err := p.claimBatch(ctx)
-	for ran := 1; err == nil && len(next.claim.Polls) > 0; ran++ {
+	for ran := 1; err == nil && len(next.claim.Rows) > 0; ran++ {
 		current := next
 		var (
 			ahead    batch
@@ -192,7 +198,7 @@ func (s *Stats) add(o Stats) {
 // budget is reserved until it is polled or abandoned.
 type batch struct {
 	day   string
-	claim storage.Claim
+	claim tracking.Claim
 }
 
 // claimBatch reserves budget and leases up to BatchSize due rows. An empty
@@ -217,36 +223,28 @@ func (p *Poller) claimBatch(ctx context.Context) (batch, error) {
 		p.giveBack(ctx, day, want)
 		return batch{}, err
 	}
-	p.giveBack(ctx, day, want-len(claim.Polls))
+	p.giveBack(ctx, day, want-len(claim.Rows))
 	return batch{day: day, claim: claim}, nil
 }
 
 // abandon gives a claimed batch's leases and budget back without polling it.
 func (p *Poller) abandon(ctx context.Context, b batch) {
-	if len(b.claim.Polls) == 0 {
+	if len(b.claim.Rows) == 0 {
 		return
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := p.o.Polls.Release(rctx, b.claim.Token, pollIDsOf(b.claim)); err != nil {
+	if err := p.o.Polls.Release(rctx, b.claim.Token, b.claim.IDs()); err != nil {
 		p.o.Logger.Error("give back unpolled batch", slog.String("error", err.Error()))
 	}
-	p.giveBack(rctx, b.day, len(b.claim.Polls))
-}
-
-func pollIDsOf(c storage.Claim) []string {
-	ids := make([]string, len(c.Polls))
-	for i, row := range c.Polls {
-		ids[i] = row.ID
-	}
-	return ids
+	p.giveBack(rctx, b.day, len(b.claim.Rows))
 }
 
 // pollBatch polls a claimed batch, waits for every result and gives the
 // leases back.
 func (p *Poller) pollBatch(ctx context.Context, b batch) (Stats, error) {
 	claim, day := b.claim, b.day
-	st := Stats{Claimed: len(claim.Polls)}
+	st := Stats{Claimed: len(claim.Rows)}
 	var (
 		wg                      sync.WaitGroup
 		polled, changed, failed atomic.Int64
@@ -254,7 +252,7 @@ func (p *Poller) pollBatch(ctx context.Context, b batch) (Stats, error) {
 		untouched               []string
 		blocked                 atomic.Bool
 	)
-	for _, row := range claim.Polls {
+	for _, row := range claim.Rows {
 		wg.Add(1)
 		err := p.pool.Submit(ctx, func(tctx context.Context) {
 			defer wg.Done()
@@ -295,7 +293,7 @@ func (p *Poller) pollBatch(ctx context.Context, b batch) (Stats, error) {
 	// process can again; the budget they held goes back too.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := p.o.Polls.Release(rctx, claim.Token, pollIDsOf(claim)); err != nil {
+	if err := p.o.Polls.Release(rctx, claim.Token, claim.IDs()); err != nil {
 		return st, err
 	}
 	p.giveBack(rctx, day, len(untouched))
@@ -314,11 +312,11 @@ const (
 // holdsLease reports whether the claim still leaves a quarter of the lease:
 // results are stored only then, so none lands after another worker may have
 // claimed the row (the margin covers the write and clock differences).
-func (p *Poller) holdsLease(claim storage.Claim) bool {
+func (p *Poller) holdsLease(claim tracking.Claim) bool {
 	return p.o.Clock().Before(claim.Until.Add(-p.o.Lease / 4))
 }
 
-func (p *Poller) pollOne(ctx context.Context, claim storage.Claim, row storage.Poll, day string, blocked *atomic.Bool) pollResult {
+func (p *Poller) pollOne(ctx context.Context, claim tracking.Claim, row tracking.Schedule, day string, blocked *atomic.Bool) pollResult {
 	events, err, ok := p.call(ctx, row.Track, blocked)
 	if !ok {
 		return resultAccountBlocked // refused or shutting down: give the row back untouched
@@ -329,7 +327,7 @@ func (p *Poller) pollOne(ctx context.Context, claim storage.Claim, row storage.P
 		return resultAccountBlocked // cancelled mid-request: not the parcel's fault
 	}
 	if kind == carriers.Account {
-		until := accountBackoff(err, now)
+		until := carriers.AccountRest(err, now)
 		p.alerts.Inc()
 		p.o.Logger.Error("carrier refused the account; polling paused",
 			slog.String("parcel_id", row.ID), slog.String("track", row.Track),
@@ -343,7 +341,7 @@ func (p *Poller) pollOne(ctx context.Context, claim storage.Claim, row storage.P
 		p.rec.polled.WithLabelValues(p.o.Carrier.Name(), "account").Inc()
 		return resultAccountBlocked
 	}
-	return p.rec.record(ctx, row, events, err, now, func() bool { return p.holdsLease(claim) })
+	return p.rec.record(ctx, row, carriers.Answer(events, err), now, func() bool { return p.holdsLease(claim) })
 }
 
 // call asks the carrier for track's history within the concurrency and rate
@@ -367,9 +365,10 @@ func (p *Poller) call(ctx context.Context, track string, blocked *atomic.Bool) (
 	return events, err, true
 }
 
-// recorder turns one carrier answer for one parcel into the parcel's new
-// state and schedule, and stores what changed. The single-access Poller and
-// the BatchPoller share it, so an answer is treated alike however it came.
+// recorder stores what one carrier answer means for one parcel — the
+// verdict is tracking's (Cadence.Judge) — and writes what changed. The
+// single-access Poller and the BatchPoller share it, so an answer is
+// treated alike however it came.
 type recorder struct {
 	recorderOptions
 	polled *prometheus.CounterVec
@@ -383,7 +382,7 @@ type recorderOptions struct {
 	rules    tracking.Rules
 	logger   *slog.Logger
 	metrics  prometheus.Registerer
-	onChange func(ctx context.Context, parcelID string, from, to tracking.State)
+	onChange func(ctx context.Context, parcelID string, from, to tracking.State) error
 }
 
 func newRecorder(o recorderOptions) (*recorder, error) {
@@ -399,85 +398,61 @@ func newRecorder(o recorderOptions) (*recorder, error) {
 	return &recorder{recorderOptions: o, polled: polled}, nil
 }
 
-// record stores the carrier's answer for row at now (tracking clock): its
-// events, or err, a failure that concerns this parcel alone — Permanent
-// marks the track wrong, anything else is a failed poll retried with
-// back-off. holds is asked right before writing whether the row's lease still
-// allows it. The outcome is written even when ctx was cancelled meanwhile:
-// the poll happened and its answer is worth keeping.
-func (r *recorder) record(ctx context.Context, row storage.Poll, events []tracking.Event, err error, now time.Time, holds func() bool) pollResult {
+// record stores the carrier's answer for row at now (tracking clock).
+// holds is asked right before writing whether the row's lease still allows
+// it. The outcome is written even when ctx was cancelled meanwhile: the poll
+// happened and its answer is worth keeping.
+func (r *recorder) record(ctx context.Context, row tracking.Schedule, a tracking.Answer, now time.Time, holds func() bool) pollResult {
 	log := r.logger.With(slog.String("parcel_id", row.ID), slog.String("track", row.Track))
-	facts := tracking.Facts{
-		Track:               row.Track,
-		EnteredAt:           row.EnteredAt,
-		DestinationPostcode: row.DestPostcode,
-		MailKind:            tracking.MailKind(row.MailKind),
-		StorageDays:         row.StorageDays,
-	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 
-	outcome := storage.PollOutcome{PolledAt: now, EventsHash: row.EventsHash, State: row.State}
-	switch kind := carriers.KindOf(err); {
-	case err == nil:
-	case kind == carriers.Permanent:
-		facts.TrackError = true
-		events = nil
-		log.Warn("carrier rejected the track number", slog.String("error", err.Error()))
-	default:
-		outcome.Failures = row.Failures + 1
-		outcome.LastError = err.Error()
-		st := tracking.Status{State: tracking.State(row.State)}
-		next := r.cadence.Next(st, now, outcome.Failures, rand.Float64())
-		if d := carriers.RetryAfterOf(err); d > 0 && now.Add(d).After(next) {
-			next = now.Add(d)
-		}
-		outcome.NextPollAt = &next
-		outcome.PollPriority = row.PollPriority
+	v := r.cadence.Judge(row, a, now, r.rules, rand.Float64())
+	switch {
+	case v.Failed():
 		r.polled.WithLabelValues(r.carrier, "error").Inc()
-		log.Warn("poll failed", slog.Int("failures", outcome.Failures), slog.String("error", err.Error()))
-		if !holds() {
-			log.Warn("lease ran out before the failure was stored; the parcel is polled again")
-			return resultFailed
-		}
-		if _, cerr := r.polls.Complete(wctx, row.ID, outcome); cerr != nil {
-			log.Error("record poll failure", slog.String("error", cerr.Error()))
-		}
-		return resultFailed
+		log.Warn("poll failed", slog.Int("failures", v.Outcome.Failures), slog.String("error", a.Reason))
+	case a.Rejected:
+		log.Warn("carrier rejected the track number", slog.String("error", a.Reason))
 	}
-
-	st := tracking.Classify(facts, events, now, r.rules)
-	outcome.State = string(st.State)
-	outcome.EventsHash = hashEvents(st.Events)
-	if next := r.cadence.Next(st, now, 0, rand.Float64()); !next.IsZero() {
-		outcome.NextPollAt = &next
-	}
-	outcome.PollPriority = tracking.Priority(st)
-	changed := outcome.EventsHash != row.EventsHash || outcome.State != row.State
 	if !holds() {
 		// Another worker may own the row by now; it polls again and stores
 		// the same answer, so dropping this one loses nothing.
 		log.Warn("lease ran out before the poll was stored; the parcel is polled again")
 		return resultFailed
 	}
-	if changed {
+	if v.Failed() {
+		if _, err := r.polls.Complete(wctx, row.ID, v.Outcome); err != nil {
+			log.Error("record poll failure", slog.String("error", err.Error()))
+		}
+		return resultFailed
+	}
+	if v.Changed {
 		// The parcel is written before the lease is given back: a crash in
 		// between only makes another worker poll and write the same again.
-		if err := r.parcels.ApplyTracking(wctx, row.ID, trackingUpdate(st, now)); err != nil {
+		if err := r.parcels.ApplyTracking(wctx, row.ID, v.Status, now); err != nil {
 			log.Error("store tracking", slog.String("error", err.Error()))
 			return resultFailed
 		}
 	}
-	ok, err := r.polls.Complete(wctx, row.ID, outcome)
+	if v.StateChanged && r.onChange != nil {
+		// Before the schedule moves on: if this fails the schedule still
+		// holds the old state, so the next poll sees the change again.
+		if err := r.onChange(wctx, row.ID, row.State, v.Status.State); err != nil {
+			log.Error("state change left unfinished", slog.String("error", err.Error()))
+			return resultFailed
+		}
+	}
+	ok, err := r.polls.Complete(wctx, row.ID, v.Outcome)
 	if err != nil {
 		log.Error("complete poll", slog.String("error", err.Error()))
 		return resultFailed
 	}
 	if !ok {
-		// Stopping deletes the polling row. If this poll wrote the parcel
+		// Stopping deletes the schedule. If this poll wrote the parcel
 		// after the stop, the stop's state must win again.
 		log.Info("parcel stopped while it was polled; the answer is dropped")
-		if changed {
+		if v.Changed {
 			if err := r.parcels.KeepStopped(wctx, row.ID); err != nil {
 				log.Error("keep stopped state", slog.String("error", err.Error()))
 			}
@@ -485,11 +460,8 @@ func (r *recorder) record(ctx context.Context, row storage.Poll, events []tracki
 		return resultSame
 	}
 	r.polled.WithLabelValues(r.carrier, "ok").Inc()
-	if !changed {
+	if !v.Changed {
 		return resultSame
-	}
-	if outcome.State != row.State && r.onChange != nil {
-		r.onChange(wctx, row.ID, tracking.State(row.State), st.State)
 	}
 	return resultChanged
 }
@@ -519,30 +491,9 @@ func registerAlerts(reg prometheus.Registerer) (prometheus.Counter, error) {
 	}))
 }
 
-// accountBackoff is how long the whole account rests: until the carrier's
-// day ends (Moscow midnight) when the daily limit is the reason, else an hour
-// or what the carrier asked for.
-func accountBackoff(err error, now time.Time) time.Time {
-	var ce *carriers.Error
-	if errors.As(err, &ce) && ce.Code == russianpost.CodeLimit {
-		return nextMoscowMidnight(now)
-	}
-	if d := carriers.RetryAfterOf(err); d > 0 {
-		return now.Add(d)
-	}
-	return now.Add(time.Hour)
-}
-
-var moscow = time.FixedZone("MSK", 3*60*60)
-
-func nextMoscowMidnight(now time.Time) time.Time {
-	t := now.In(moscow)
-	return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, moscow)
-}
-
 // budgetDay names the carrier's request budget for now's Moscow day.
 func (p *Poller) budgetDay(now time.Time) string {
-	return p.o.Carrier.Name() + ":" + now.In(moscow).Format("2006-01-02")
+	return p.o.Carrier.Name() + ":" + tracking.MoscowDate(now)
 }
 
 // unlimited stands for "no daily limit" in the shared budget counter.
@@ -552,35 +503,11 @@ func (p *Poller) giveBack(ctx context.Context, day string, n int) {
 	if n <= 0 {
 		return
 	}
-	if err := p.o.Budgets.Give(ctx, day, n); err != nil {
+	// Also when ctx has ended (the process is stopping): unused requests
+	// kept would be lost to every process for the rest of the day.
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := p.o.Budgets.Give(gctx, day, n); err != nil {
 		p.o.Logger.Error("return unused budget", slog.String("error", err.Error()))
 	}
-}
-
-func trackingUpdate(st tracking.Status, now time.Time) storage.TrackingUpdate {
-	opt := func(t time.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		return &t
-	}
-	return storage.TrackingUpdate{
-		Events:      st.Events,
-		State:       string(st.State),
-		StateSince:  st.Since,
-		ArrivedAt:   opt(st.ArrivedAt),
-		Deadline:    opt(st.Deadline),
-		LastEventAt: opt(st.LastEventAt),
-		UpdatedAt:   now,
-	}
-}
-
-// hashEvents fingerprints a sorted history.
-func hashEvents(events []tracking.Event) string {
-	if len(events) == 0 {
-		return ""
-	}
-	b, _ := json.Marshal(events) // plain structs: cannot fail
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:12])
 }

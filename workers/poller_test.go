@@ -3,6 +3,7 @@ package workers_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"parceltrack/carriers/russianpost"
 	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/shopapp"
 	"parceltrack/storage"
 	"parceltrack/tracking"
 	"parceltrack/workers"
@@ -120,35 +122,34 @@ func seedDue(t testing.TB, db *storage.DB, n int, now time.Time, tracks *[]strin
 	t.Helper()
 	scenarios := rpsandbox.Scenarios()[:10]
 	due := now.Add(-time.Minute)
-	var parcels, polls []any
+	var parcels []shopapp.Parcel
+	var polls []tracking.Schedule
 	for i := range n {
 		track := rpsandbox.Barcode(scenarios[i%len(scenarios)], i/len(scenarios))
 		id := storage.NewID()
 		*tracks = append(*tracks, track)
-		parcels = append(parcels, storage.Parcel{ID: id, ShopID: "shop", OrderID: int64(i), Track: track,
-			Carrier: "russianpost", EnteredAt: now, State: string(tracking.StateRegistered)})
-		polls = append(polls, storage.Poll{ID: id, ShopID: "shop", Track: track, Carrier: "russianpost",
-			EnteredAt: now.Add(-time.Hour), State: string(tracking.StateRegistered), NextPollAt: &due})
+		parcels = append(parcels, shopapp.Parcel{ID: id, ShopID: "shop", OrderID: int64(i), Track: track,
+			Carrier: "russianpost", EnteredAt: now, State: tracking.StateRegistered})
+		polls = append(polls, tracking.Schedule{ID: id, ShopID: "shop", Track: track, Carrier: "russianpost",
+			EnteredAt: now.Add(-time.Hour), State: tracking.StateRegistered, NextPollAt: due})
 	}
-	ctx := context.Background()
-	for _, batch := range []struct {
-		col  string
-		docs []any
-	}{{"parcels", parcels}, {"polls", polls}} {
-		if _, err := db.Database().Collection(batch.col).InsertMany(ctx, batch.docs); err != nil {
-			t.Fatal(err)
-		}
+	if err := db.BulkLoad(context.Background(), parcels, polls); err != nil {
+		t.Fatal(err)
 	}
 }
 
-func (f *pollFixture) poller(t testing.TB, owner string, clock func() time.Time) *workers.Poller {
+func (f *pollFixture) poller(t testing.TB, owner string, clock func() time.Time, tweaks ...func(*workers.PollerOptions)) *workers.Poller {
 	t.Helper()
-	p, err := workers.NewPoller(workers.PollerOptions{
+	o := workers.PollerOptions{
 		Owner: owner, Polls: f.db.Polls(), Parcels: f.db.Parcels(), Budgets: f.db.Budgets(),
 		Carrier: f.client, BatchSize: 50, Lease: time.Minute, Concurrency: 8, RatePerSec: 10000,
 		Clock: clock, TrackingClock: f.sandbox.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, tweak := range tweaks {
+		tweak(&o)
+	}
+	p, err := workers.NewPoller(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,17 +158,22 @@ func (f *pollFixture) poller(t testing.TB, owner string, clock func() time.Time)
 }
 
 // TestTwoPollersPollEveryParcelExactlyOnce runs two pollers with different
-// lease owners on one database, as two worker processes would.
+// lease owners on one database, as two worker processes would. The second
+// starts once the first is polling, with most parcels still due, so both
+// always get work: the test is about sharing, not about who starts first.
 func TestTwoPollersPollEveryParcelExactlyOnce(t *testing.T) {
 	n := 1000
 	if testing.Short() {
 		n = 100
 	}
-	f := newPollFixture(t, n, 0)
+	f := newPollFixture(t, n, 2*time.Millisecond)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	stats := make([]workers.Stats, 2)
 	for i, owner := range []string{"proc-a", "proc-b"} {
+		if i == 1 {
+			waitFor(t, 10*time.Second, "the first poller's first request", func() bool { return f.counter.total() > 0 })
+		}
 		p := f.poller(t, owner, time.Now)
 		wg.Add(1)
 		go func() {
@@ -199,26 +205,75 @@ func TestTwoPollersPollEveryParcelExactlyOnce(t *testing.T) {
 	assertStatesStored(t, f)
 }
 
+// TestStateChangeIsNeverLost: when what a state change makes due cannot be
+// stored (OnChange fails), the poll stays unfinished, and the next poll sees
+// the same change again and calls OnChange again — so a status sync or a
+// message hanging off it is never lost.
+func TestStateChangeIsNeverLost(t *testing.T) {
+	t.Parallel()
+	const n = 20
+	f := newPollFixture(t, n, 0)
+	ctx := context.Background()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	down := true
+	p := f.poller(t, "w", time.Now, func(o *workers.PollerOptions) {
+		o.OnChange = func(_ context.Context, id string, from, to tracking.State) error {
+			mu.Lock()
+			defer mu.Unlock()
+			calls[id]++
+			if down {
+				return errors.New("jobs: database unreachable")
+			}
+			return nil
+		}
+	})
+	first, err := p.RunBatch(ctx)
+	if err != nil || first.Claimed != n {
+		t.Fatalf("first round: %+v %v", first, err)
+	}
+	changed := len(calls)
+	if changed == 0 {
+		t.Fatal("no parcel changed state: the fixture proves nothing")
+	}
+	for _, s := range allPolls(t, f.db) {
+		if calls[s.ID] > 0 && s.State != tracking.StateRegistered {
+			t.Fatalf("schedule %s moved to %s though its change was not handed on", s.ID, s.State)
+		}
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	if _, err := p.RunBatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range calls {
+		if c != 2 {
+			t.Errorf("parcel %s: OnChange called %d times, want once failing and once more", id, c)
+		}
+	}
+	if len(calls) != changed {
+		t.Errorf("%d parcels changed in the second round, %d in the first", len(calls), changed)
+	}
+	assertStatesStored(t, f)
+}
+
 // assertStatesStored checks that the classifier's verdicts reached both the
 // schedule and the parcels.
 func assertStatesStored(t *testing.T, f *pollFixture) {
 	t.Helper()
 	ctx := context.Background()
-	cur, err := f.db.Database().Collection("polls").Find(ctx, map[string]any{})
+	polls, err := f.db.Polls().List(ctx, 100000)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var polls []storage.Poll
-	if err := cur.All(ctx, &polls); err != nil {
 		t.Fatal(err)
 	}
 	states := map[string]int{}
 	for _, p := range polls {
-		states[p.State]++
+		states[string(p.State)]++
 		if p.PollCount != 1 {
 			t.Fatalf("poll %s: count %d after one round", p.ID, p.PollCount)
 		}
-		parcel, err := f.db.Parcels().Get(ctx, p.ID)
+		parcel, err := f.db.Parcels().Parcel(ctx, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,8 +293,8 @@ func TestStoppedPollerLeavesNothingStuck(t *testing.T) {
 	f := newPollFixture(t, n, 0)
 	ctx := context.Background()
 	claim, err := f.db.Polls().ClaimDue(ctx, "dead", f.sandbox.Now(), time.Now(), time.Minute, 50)
-	if err != nil || len(claim.Polls) != 50 {
-		t.Fatalf("dead worker claim: %d, %v", len(claim.Polls), err)
+	if err != nil || len(claim.Rows) != 50 {
+		t.Fatalf("dead worker claim: %d, %v", len(claim.Rows), err)
 	}
 
 	live := f.poller(t, "live", time.Now)
@@ -355,8 +410,8 @@ func TestAccountRefusalPausesEveryParcel(t *testing.T) {
 				t.Errorf("carrier asked %d times after refusing the account, want at most the 8 calls in flight", asked)
 			}
 			claim, err := f.db.Polls().ClaimDue(ctx, "x", f.sandbox.Now(), time.Now(), time.Minute, 1000)
-			if err != nil || len(claim.Polls) != tc.n {
-				t.Fatalf("rows after the refusal: %d claimable, %v; want all %d untouched", len(claim.Polls), err, tc.n)
+			if err != nil || len(claim.Rows) != tc.n {
+				t.Fatalf("rows after the refusal: %d claimable, %v; want all %d untouched", len(claim.Rows), err, tc.n)
 			}
 			if again, err := p.RunBatch(ctx); err != nil || again.Claimed != 0 {
 				t.Fatalf("a batch right after the refusal claimed %d (%v); the account should rest", again.Claimed, err)

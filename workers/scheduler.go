@@ -130,7 +130,10 @@ func (s *Scheduler) run(ctx context.Context, j Job, hold time.Duration) (string,
 		// the end of the hold, so a process whose timer fires later in the
 		// same interval cannot run the job a second time.
 		ok, err := s.leases.Acquire(ctx, "job:"+j.Name, s.owner, s.clock.Now(), hold)
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return "cancelled", nil // shutting down: not a failure worth an error line
+		case err != nil:
 			return "error", fmt.Errorf("workers: lease for job %s: %w", j.Name, err)
 		}
 		if !ok {

@@ -195,10 +195,10 @@ func batchEvent(typeID, ctgID, name, date, index string) (tracking.Event, error)
 		return tracking.Event{}, err
 	}
 	date = strings.TrimSpace(date)
-	at, err := time.ParseInLocation(batchDateLayout, date, msk)
+	at, err := time.ParseInLocation(batchDateLayout, date, tracking.Moscow)
 	if err != nil {
 		var err2 error
-		if at, err2 = time.ParseInLocation("02.01.2006 15:04", date, msk); err2 != nil {
+		if at, err2 = time.ParseInLocation("02.01.2006 15:04", date, tracking.Moscow); err2 != nil {
 			return tracking.Event{}, err
 		}
 	}
@@ -233,7 +233,7 @@ func (e *fcError) err() *carriers.Error {
 		// Temporary.
 	}
 	if isLimit(msg) {
-		ce.Kind = carriers.Account
+		ce.Kind, ce.DailyLimit = carriers.Account, true
 	}
 	return ce
 }

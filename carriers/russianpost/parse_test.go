@@ -163,6 +163,10 @@ func TestParseHistoryFaults(t *testing.T) {
 			if tc.wantMsg != "" && ce.Message != tc.wantMsg {
 				t.Fatalf("message %q, want %q", ce.Message, tc.wantMsg)
 			}
+			// Only the day's limit rests the account until Moscow midnight.
+			if ce.DailyLimit != (tc.wantCode == CodeLimit) {
+				t.Fatalf("daily limit %v for %s", ce.DailyLimit, tc.wantCode)
+			}
 		})
 	}
 }

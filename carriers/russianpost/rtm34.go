@@ -29,10 +29,6 @@ const (
 	codeBadResponse   = "bad_response"          // Temporary: not a SOAP answer we understand
 )
 
-// msk is Moscow time, the offset assumed for times that come without one.
-// A fixed zone keeps results independent of the machine's tz database.
-var msk = time.FixedZone("MSK", 3*60*60)
-
 // historyRequest builds the getOperationHistory envelope exactly as the
 // service documentation shows it: the request and the AuthorizationHeader
 // (with the SOAP 1.1 mustUnderstand attribute, as the service expects) both
@@ -222,7 +218,7 @@ func parseOperDate(s string) (time.Time, error) {
 	var firstErr error
 	for _, l := range operDateLayouts {
 		if !l.zoned {
-			t, err := time.ParseInLocation(l.layout, s, msk)
+			t, err := time.ParseInLocation(l.layout, s, tracking.Moscow) // Moscow: the offset assumed for times that come without one
 			if err == nil {
 				return t, nil
 			}
@@ -285,7 +281,7 @@ func (f *soapFault) classify() *carriers.Error {
 	case detail != nil && detail.Auth != nil:
 		msg := text(detail.Auth)
 		if isLimit(msg) || isLimit(reason) {
-			return &carriers.Error{Kind: carriers.Account, Code: CodeLimit, Message: msg}
+			return &carriers.Error{Kind: carriers.Account, Code: CodeLimit, Message: msg, DailyLimit: true}
 		}
 		return &carriers.Error{Kind: carriers.Account, Code: CodeAuthorization, Message: msg}
 	case detail != nil && detail.Language != nil:
@@ -299,7 +295,7 @@ func (f *soapFault) classify() *carriers.Error {
 		}
 		return &carriers.Error{Kind: carriers.Permanent, Code: CodeBadBarcode, Message: msg}
 	case isLimit(reason):
-		return &carriers.Error{Kind: carriers.Account, Code: CodeLimit, Message: reason}
+		return &carriers.Error{Kind: carriers.Account, Code: CodeLimit, Message: reason, DailyLimit: true}
 	}
 	code := clean(f.Code)
 	if code == "" {

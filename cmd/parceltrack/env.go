@@ -69,3 +69,18 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// openWorkerEnv opens the environment of an operator command that works
+// like a worker: the schema must be migrated (or is, for the embedded
+// database this process owns).
+func openWorkerEnv(ctx context.Context) (*env, error) {
+	e, err := openEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareSchema(ctx, e, roleWorker); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}

@@ -29,6 +29,8 @@ Commands:
              classify --carrier russianpost [--now RFC3339] [--entered-at RFC3339] FILE
   poll-once  poll one batch of due parcels and exit
   reconcile  check every shop's balance against its ledger
+  jobs       show the background jobs waiting and failed;
+             jobs retry ID queues a failed one again
   version    print the version
 
 Configuration comes from the environment and an optional .env file;
@@ -48,24 +50,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	commands := map[string]func(context.Context, []string, io.Writer) error{
-		"serve":     func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleAll) },
-		"web":       func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWeb) },
-		"worker":    func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWorker) },
-		"migrate":   migrate,
-		"classify":  classify,
-		"poll-once": pollOnce,
-		"reconcile": reconcile,
-		"version": func(_ context.Context, _ []string, w io.Writer) error {
-			_, err := fmt.Fprintln(w, "parceltrack", version)
-			return err
-		},
-	}
 	if name == "help" || name == "-h" || name == "--help" {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	cmd, ok := commands[name]
+	cmd, ok := commands()[name]
 	if !ok {
 		fmt.Fprintf(stderr, "parceltrack: unknown command %q\n\n%s", name, usage)
 		return 2
@@ -79,6 +68,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// commands are the binary's commands by name.
+func commands() map[string]func(context.Context, []string, io.Writer) error {
+	return map[string]func(context.Context, []string, io.Writer) error{
+		"serve":     func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleAll) },
+		"web":       func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWeb) },
+		"worker":    func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWorker) },
+		"migrate":   migrate,
+		"classify":  classify,
+		"poll-once": pollOnce,
+		"reconcile": reconcile,
+		"jobs":      jobsCommand,
+		"version": func(_ context.Context, _ []string, w io.Writer) error {
+			_, err := fmt.Fprintln(w, "parceltrack", version)
+			return err
+		},
+	}
 }
 
 // errUsage marks errors in the command line itself.

@@ -12,7 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"parceltrack/billing"
-	"parceltrack/storage"
+	"parceltrack/jobs"
+	"parceltrack/shopapp"
 )
 
 const testdata = "../../carriers/russianpost/testdata/"
@@ -115,7 +116,7 @@ func TestReconcileReportsACorruptedBalance(t *testing.T) {
 	svc := billing.New(e.db.Ledger(), billing.Options{})
 	var shops []string
 	for i := range 2 {
-		shop, _, err := e.db.Shops().Upsert(ctx, storage.Install{InsalesID: int64(100 + i), Domain: "s.myinsales.ru"}, 0, time.Now())
+		shop, _, err := e.db.Shops().InstallShop(ctx, shopapp.InstallRecord{InsalesID: int64(100 + i), Domain: "s.myinsales.ru"}, 0, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,5 +177,63 @@ func TestPollOnceRunsOneBatchInSandboxMode(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "claimed 1") || !strings.Contains(out.String(), "failed 0") {
 		t.Fatalf("got %q; want every seeded parcel polled", out.String())
+	}
+}
+
+// TestJobsCommand: the operator sees the jobs waiting and failed, with the
+// last error of each failed one, and can queue a failed one again.
+func TestJobsCommand(t *testing.T) {
+	dir := t.TempDir()
+	for k, v := range map[string]string{"DATA_DIR": dir, "MONGODB_URI": "", "LOG_LEVEL": "error"} {
+		t.Setenv(k, v)
+	}
+	ctx := context.Background()
+	e, err := openEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store := e.db.Jobs()
+	for _, key := range []string{"status:p1", "status:p2"} {
+		j, _ := jobs.New("insales.status_sync", map[string]string{"parcel_id": key})
+		j.Key = key
+		if err := store.Enqueue(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := store.Claim(ctx, "test", time.Now(), time.Minute, 1)
+	if err != nil || len(c.Jobs) != 1 {
+		t.Fatalf("claim: %+v %v", c, err)
+	}
+	failed := c.Jobs[0]
+	if err := store.Fail(ctx, c.Token, failed, "insales: status 401"); err != nil {
+		t.Fatal(err)
+	}
+	e.close()
+
+	steps := []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"jobs"}, 0, []string{"queued 1, failed 1", failed.ID, "insales.status_sync", "insales: status 401"}},
+		{[]string{"jobs", "retry", failed.ID}, 0, []string{"queued again"}},
+		{[]string{"jobs"}, 0, []string{"queued 2, failed 0"}},
+		{[]string{"jobs", "retry", "no-such-job"}, 1, nil},
+		{[]string{"jobs", "purge"}, 2, nil},
+	}
+	for _, st := range steps {
+		var out, errOut bytes.Buffer
+		code := run(ctx, st.args, &out, &errOut)
+		if code != st.code {
+			t.Fatalf("%v: exit %d, want %d (%s%s)", st.args, code, st.code, out.String(), errOut.String())
+		}
+		for _, w := range st.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%v: output lacks %q:\n%s", st.args, w, out.String())
+			}
+		}
 	}
 }

@@ -15,14 +15,11 @@ func pollOnce(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 {
 		return fmt.Errorf("%w: poll-once takes no arguments", errUsage)
 	}
-	e, err := openEnv(ctx)
+	e, err := openWorkerEnv(ctx)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	if err := prepareSchema(ctx, e, roleWorker); err != nil {
-		return err
-	}
 	// In sandbox mode the carrier stand-in is served from a loopback port of
 	// this process for the length of the batch, as `serve` would serve it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

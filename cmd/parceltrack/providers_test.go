@@ -18,7 +18,7 @@ import (
 	"parceltrack/sandbox/outbox"
 	"parceltrack/sandbox/smtpsink"
 	twiliosandbox "parceltrack/sandbox/twilio"
-	"parceltrack/storage"
+	"parceltrack/shopapp"
 )
 
 // The account the Twilio stand-in plays in these tests, as an operator would
@@ -253,7 +253,7 @@ func (p *providerProcess) stop(t *testing.T) {
 // sandboxRecord looks id up in this process's sandbox outbox.
 func (p *providerProcess) sandboxRecord(t *testing.T, id string) (outbox.Record, bool) {
 	t.Helper()
-	list, err := p.e.db.SandboxOutbox().List(context.Background(), 100)
+	list, err := outbox.NewMongo(p.e.db.Database()).List(context.Background(), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func (p *providerProcess) waitStatus(t *testing.T, id, status string) {
 		if err == nil && st.Status == status {
 			return
 		}
-		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		if err != nil && !errors.Is(err, shopapp.ErrNotFound) {
 			t.Fatal(err)
 		}
 		if time.Now().After(deadline) {

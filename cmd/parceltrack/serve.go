@@ -59,7 +59,13 @@ func serve(ctx context.Context, r role) error {
 	}
 
 	var sched *workers.Scheduler
+	jobsDone := make(chan error, 1)
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
 	if r.worker() {
+		if err := svc.buildJobRunner(); err != nil {
+			return err
+		}
 		sched, err = workers.NewScheduler(workers.SchedulerOptions{
 			Leases: e.db.Leases(), Owner: e.cfg.WorkerID, Logger: e.log, Metrics: e.metrics,
 		})
@@ -86,6 +92,7 @@ func serve(ctx context.Context, r role) error {
 	}
 	if sched != nil {
 		sched.Start()
+		go func() { jobsDone <- svc.jobRunner.Run(jobsCtx) }()
 		e.log.Info("workers started", slog.String("worker_id", e.cfg.WorkerID))
 	}
 
@@ -106,6 +113,12 @@ func serve(ctx context.Context, r role) error {
 	if sched != nil {
 		if err := sched.Shutdown(); err != nil {
 			errs = append(errs, err)
+		}
+		// Running jobs get their context cancelled and give their leases
+		// back; what did not run waits in the database for the next start.
+		stopJobs()
+		if err := <-jobsDone; err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, fmt.Errorf("jobs: %w", err))
 		}
 	}
 	e.log.Info("stopped")

@@ -15,13 +15,16 @@ import (
 	"parceltrack/billing"
 	"parceltrack/carriers/russianpost"
 	"parceltrack/insales"
+	"parceltrack/jobs"
 	"parceltrack/notify"
 	"parceltrack/onboarding"
 	"parceltrack/sandbox/demo"
 	insalessandbox "parceltrack/sandbox/insales"
+	"parceltrack/sandbox/outbox"
 	rpsandbox "parceltrack/sandbox/russianpost"
 	"parceltrack/sandbox/smtpsink"
 	twiliosandbox "parceltrack/sandbox/twilio"
+	"parceltrack/shopapp"
 	"parceltrack/storage"
 	"parceltrack/tracking"
 	"parceltrack/workers"
@@ -50,8 +53,15 @@ type services struct {
 	trackingClock func() time.Time
 	rpSandbox     *rpsandbox.Server
 	demo          *demo.Demo
-	insales       *insales.App
+	shopApp       *shopapp.App
 	shopSandbox   *insalessandbox.Server
+	// queue stores background jobs; jobRunner runs them in a worker
+	// process (nil in a web-only one, whose jobs the workers run).
+	queue     *jobQueue
+	jobRunner *workers.JobRunner
+	// outbox records what the sandbox Twilio and SMTP stand-ins received
+	// (nil when both providers are real).
+	outbox *outbox.Mongo
 	// Messages: the SMS and e-mail channels, the setup wizard, and the
 	// sandbox Twilio and SMTP stand-ins they talk to when that provider is
 	// not configured (nil when it is). Nil without a web server.
@@ -67,12 +77,20 @@ type services struct {
 // buildServices wires the domain. selfURL is where this process's own web
 // server answers (the sandbox stand-ins are served there).
 func buildServices(ctx context.Context, e *env, selfURL string) (*services, error) {
-	s := &services{e: e, prices: billing.DefaultPrices(), trackingClock: time.Now}
+	s := &services{e: e, prices: billing.DefaultPrices(), trackingClock: time.Now, queue: &jobQueue{store: e.db.Jobs()}}
 	cfg := e.cfg
 	rpCfg := russianpost.Config{URL: cfg.RussianPostURL, BatchURL: cfg.RussianPostBatchURL,
 		Login: cfg.RussianPostLogin, Password: cfg.RussianPostPassword,
 		HTTPClient: &http.Client{Timeout: 30 * time.Second}}
 
+	if cfg.Sandbox() || cfg.InsalesSandbox() || cfg.TwilioSandbox() || cfg.SMTPSandbox() {
+		// The stand-ins keep their state in collections of the app's
+		// database, made and indexed like the app's own.
+		names := append([]string{rpsandbox.StartsCollection, outbox.Collection}, insalessandbox.Collections()...)
+		if err := e.db.EnsureCollections(ctx, names...); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Sandbox() {
 		if selfURL == "" {
 			return nil, fmt.Errorf("sandbox mode (no RUSSIANPOST_LOGIN) serves the sandbox carrier from the web server: run `serve`, or configure the real services")
@@ -85,7 +103,7 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 			return nil, err
 		}
 		s.rpSandbox = &rpsandbox.Server{Speed: cfg.SandboxSpeed, Epoch: epoch, Login: sandboxRPLogin,
-			Password: sandboxRPPassword, Starts: e.db.SandboxStarts(), Logger: e.log}
+			Password: sandboxRPPassword, Starts: scenarioStarts{e.db.SettingsIn(rpsandbox.StartsCollection)}, Logger: e.log}
 		s.trackingClock = s.rpSandbox.Now
 		rpCfg.URL = selfURL + "/sandbox/russianpost/rtm34"
 		rpCfg.BatchURL = selfURL + "/sandbox/russianpost/fc"
@@ -105,7 +123,7 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 		// The budget's days follow the tracking clock: in sandbox mode the
 		// carrier's days pass in minutes, and so does its budget.
 		TrackingClock: s.trackingClock, Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics,
-		OnChange: s.insales.OnStateChange,
+		OnChange: s.shopApp.OnStateChange,
 	})
 	if err != nil {
 		return nil, err
@@ -114,13 +132,14 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 		s.batchPoller, err = workers.NewBatchPoller(workers.BatchPollerOptions{Owner: cfg.WorkerID,
 			Polls: e.db.Polls(), Parcels: e.db.Parcels(), Tickets: e.db.Tickets(), Budgets: e.db.Budgets(),
 			Carrier: s.carrier, Concurrency: cfg.PollConcurrency, TrackingClock: s.trackingClock,
-			Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics, OnChange: s.insales.OnStateChange})
+			Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics, OnChange: s.shopApp.OnStateChange})
 		if err != nil {
 			return nil, err
 		}
 	}
 	if cfg.Sandbox() {
-		s.demo = &demo.Demo{Store: demoStore{e.db}, Billing: s.billing, Prices: s.prices, Clock: s.trackingClock}
+		s.demo = &demo.Demo{Shops: e.db.Shops(), ParcelStore: e.db.Parcels(), App: s.shopApp, Billing: s.billing,
+			Marks: e.db.Settings(), Welcome: s.prices.Welcome, Clock: s.trackingClock}
 	}
 	return s, nil
 }
@@ -139,7 +158,7 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 		base = selfURL + insalessandbox.DefaultPrefix + "/{shop}"
 		var err error
 		s.shopSandbox, err = insalessandbox.New(insalessandbox.Config{
-			BaseURL: cfg.BaseURL, Store: s.e.db.SandboxInsales(), Logger: s.e.log,
+			BaseURL: cfg.BaseURL, Store: insalessandbox.NewMongoStore(s.e.db.Database()), Logger: s.e.log,
 			ShopDomain: demo.ShopDomain, InsalesID: demo.InsalesID,
 			App: insalessandbox.App{ID: appID, Secret: secret,
 				InstallURL:   selfURL + "/insales/install",
@@ -150,7 +169,7 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 			return fmt.Errorf("sandbox shop: %w", err)
 		}
 	}
-	sealer, err := insales.NewSealer(cfg.AppSecretKey)
+	sealer, err := shopapp.NewSealer(cfg.AppSecretKey)
 	if err != nil {
 		return err
 	}
@@ -159,14 +178,14 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 	if err != nil {
 		return err
 	}
-	s.insales, err = insales.NewApp(insales.AppOptions{Client: client, AppSecret: secret, BaseURL: cfg.BaseURL,
-		Sealer: sealer, Shops: s.e.db.AppShops(), Parcels: s.e.db.ParcelImports(), Events: s.e.db.EventsSeen(),
-		Billing: s.billing, Locks: s.e.db.Leases(), TrackingClock: s.trackingClock, Logger: s.e.log})
+	s.shopApp, err = shopapp.New(shopapp.Options{Client: client, AppSecret: secret, BaseURL: cfg.BaseURL,
+		Sealer: sealer, Shops: s.e.db.Shops(), Parcels: s.e.db.Parcels(), Events: s.e.db.EventsSeen(),
+		Billing: s.billing, Locks: s.e.db.Leases(), Jobs: s.queue, TrackingClock: s.trackingClock,
+		Rules: tracking.DefaultRules(), Logger: s.e.log})
 	if err != nil {
 		return err
 	}
-	s.insales.Start(ctx)
-	return s.buildOnboarding(ctx, selfURL, client, sealer)
+	return s.buildOnboarding(ctx, selfURL)
 }
 
 // buildOnboarding wires the SMS and e-mail channels and the setup wizard.
@@ -175,7 +194,7 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 // process serves — the Twilio one under /sandbox/twilio, the SMTP sink on a
 // loopback port, both recording into the sandbox outbox. A process without a
 // web server (worker) needs none of it.
-func (s *services) buildOnboarding(ctx context.Context, selfURL string, client *insales.Client, sealer *insales.Sealer) error {
+func (s *services) buildOnboarding(ctx context.Context, selfURL string) error {
 	if selfURL == "" {
 		return nil
 	}
@@ -188,9 +207,8 @@ func (s *services) buildOnboarding(ctx context.Context, selfURL string, client *
 	s.logProviders()
 	var err error
 	s.onboarding, err = onboarding.New(onboarding.Options{
-		Shops: s.e.db.OnboardingShops(), Codes: s.e.db.Verifications(), SMS: s.sms, Email: s.email,
-		Secret: s.e.cfg.AppSecretKey, StatusCallback: s.twilioStatusURL,
-		AppShops: s.e.db.AppShops(), Setup: s.insales, Statuses: client, Sealer: sealer,
+		Shops: s.e.db.Shops(), Codes: s.e.db.Verifications(), SMS: s.sms, Email: s.email,
+		Secret: s.e.cfg.AppSecretKey, StatusCallback: s.twilioStatusURL, App: s.shopApp,
 		Prices: s.prices, Logger: s.e.log,
 	})
 	return err
@@ -219,7 +237,7 @@ func (s *services) buildSMS(selfURL string) error {
 		tc.From, tc.BaseURL = "parceltrack", selfURL+"/sandbox/twilio"
 		s.twilioStatusURL = selfURL + "/notify/twilio/status"
 		s.twilioSandbox = twiliosandbox.New(twiliosandbox.Config{AccountSID: tc.AccountSID, AuthToken: tc.AuthToken,
-			Recorder: s.e.db.SandboxOutbox(), StatusCallbacks: true, CallbackDelay: 2 * time.Second, Logger: s.e.log})
+			Recorder: s.sandboxOutbox(), StatusCallbacks: true, CallbackDelay: 2 * time.Second, Logger: s.e.log})
 	}
 	s.twilioToken = tc.AuthToken
 	var err error
@@ -236,7 +254,7 @@ func (s *services) buildEmail(ctx context.Context) error {
 		Password: cfg.SMTPPassword, From: cfg.SMTPFrom, FromName: cfg.SMTPFromName, TLS: notify.SMTPTLSMode(cfg.SMTPTLS)}
 	if cfg.SMTPSandbox() {
 		var err error
-		if s.smtpSink, err = smtpsink.Start(ctx, "127.0.0.1:0", s.e.db.SandboxOutbox()); err != nil {
+		if s.smtpSink, err = smtpsink.Start(ctx, "127.0.0.1:0", s.sandboxOutbox()); err != nil {
 			return fmt.Errorf("sandbox smtp sink: %w", err)
 		}
 		sc = notify.SMTPConfig{Host: s.smtpSink.Host(), Port: s.smtpSink.Port(),
@@ -322,11 +340,11 @@ func (s *services) jobs() []workers.Job {
 			return err
 		}},
 		{Name: "insales-reconcile", Every: 10 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
-			_, err := s.insales.ReconcileAll(ctx)
+			_, err := s.shopApp.ReconcileAll(ctx)
 			return err
 		}},
 		{Name: "insales-setup", Every: 5 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
-			_, err := s.insales.RunPendingSetups(ctx)
+			_, err := s.shopApp.RunPendingSetups(ctx)
 			return err
 		}},
 		{Name: "sweep", Every: time.Hour, Singleton: true, Run: func(ctx context.Context) error {
@@ -338,6 +356,12 @@ func (s *services) jobs() []workers.Job {
 				return err
 			}
 			if _, err := s.e.db.CSRFTokens().Sweep(ctx, now); err != nil {
+				return err
+			}
+			if _, err := s.e.db.RateLimits().Sweep(ctx, now); err != nil {
+				return err
+			}
+			if _, err := s.e.db.Jobs().Sweep(ctx, now.Add(-30*24*time.Hour)); err != nil {
 				return err
 			}
 			_, err := s.e.db.EventsSeen().Sweep(ctx, now.Add(-14*24*time.Hour))
@@ -364,9 +388,6 @@ func (s *services) close() {
 			s.e.log.Error("batch poller shutdown", slog.String("error", err.Error()))
 		}
 	}
-	if err := s.insales.Close(ctx); err != nil {
-		s.e.log.Error("insales queue shutdown", slog.String("error", err.Error()))
-	}
 	if s.shopSandbox != nil {
 		s.shopSandbox.Close()
 	}
@@ -380,21 +401,49 @@ func (s *services) close() {
 	}
 }
 
-// demoStore adapts the database to what the demo needs.
-type demoStore struct{ db *storage.DB }
-
-func (d demoStore) ShopByInsalesID(ctx context.Context, insalesID int64) (storage.Shop, error) {
-	return d.db.Shops().GetByInsalesID(ctx, insalesID)
+// sandboxOutbox is where the sandbox Twilio and SMTP stand-ins record what
+// they received: a collection of the app's database, so the outbox page
+// survives a restart.
+func (s *services) sandboxOutbox() *outbox.Mongo {
+	if s.outbox == nil {
+		s.outbox = outbox.NewMongo(s.e.db.Database())
+	}
+	return s.outbox
 }
 
-func (d demoStore) UpsertShop(ctx context.Context, in storage.Install, welcome int64, now time.Time) (storage.Shop, bool, error) {
-	return d.db.Shops().Upsert(ctx, in, welcome, now)
+// buildJobRunner builds the runner of this worker process's background
+// jobs; jobs enqueued here wake it at once.
+func (s *services) buildJobRunner() error {
+	var err error
+	s.jobRunner, err = workers.NewJobRunner(workers.JobRunnerOptions{Store: s.e.db.Jobs(), Owner: s.e.cfg.WorkerID,
+		Handlers: s.shopApp.JobHandlers(), Logger: s.e.log, Metrics: s.e.metrics})
+	if err != nil {
+		return err
+	}
+	s.queue.wake = s.jobRunner.Wake
+	return nil
 }
 
-func (d demoStore) CreateParcel(ctx context.Context, parcel storage.Parcel, poll storage.Poll) error {
-	return d.db.Parcels().Create(ctx, parcel, poll)
+// jobQueue stores jobs, and wakes this process's runner when it has one.
+type jobQueue struct {
+	store *storage.Jobs
+	wake  func()
 }
 
-func (d demoStore) FirstTime(ctx context.Context, key string, t time.Time) (time.Time, error) {
-	return d.db.Settings().FirstTime(ctx, key, t)
+func (q *jobQueue) Enqueue(ctx context.Context, j jobs.Job) error {
+	if err := q.store.Enqueue(ctx, j); err != nil {
+		return err
+	}
+	if q.wake != nil {
+		q.wake()
+	}
+	return nil
+}
+
+// scenarioStarts keeps the sandbox carrier's scenario starts in the
+// database, so scenarios continue where they were after a restart.
+type scenarioStarts struct{ settings *storage.Settings }
+
+func (s scenarioStarts) Start(ctx context.Context, barcode string, now time.Time) (time.Time, error) {
+	return s.settings.FirstTime(ctx, barcode, now)
 }

@@ -10,7 +10,7 @@ import (
 
 	"parceltrack/handlers"
 	insalessandbox "parceltrack/sandbox/insales"
-	"parceltrack/storage"
+	"parceltrack/sandbox/outbox"
 )
 
 // webServer is the Fiber app of this process.
@@ -26,15 +26,17 @@ func newWebServer(e *env, svc *services) (*webServer, error) {
 		Ready:        e.db.Ping,
 		Metrics:      e.metrics,
 		MetricsToken: e.cfg.MetricsToken,
-		InSales:      svc.insales,
+		ShopApp:      svc.shopApp,
 		Sessions:     e.db.Sessions(),
-		// In the database, so any web process accepts a form another served.
-		CSRFStorage: e.db.CSRFTokens(),
+		// In the database, so any web process accepts a form another served,
+		// and a client's requests count alike in every process.
+		CSRFStorage:      e.db.CSRFTokens(),
+		RateLimitStorage: e.db.RateLimits(),
 	}
 	deps.SandboxHandlers = map[string]http.Handler{}
 	if svc.rpSandbox != nil {
 		deps.SandboxHandlers["/sandbox/russianpost"] = svc.rpSandbox
-		deps.Demo = sandboxDemo{svc: svc}
+		deps.Demo = svc.demo
 	}
 	if svc.shopSandbox != nil {
 		deps.SandboxHandlers[insalessandbox.DefaultPrefix] = svc.shopSandbox
@@ -53,7 +55,7 @@ func newWebServer(e *env, svc *services) (*webServer, error) {
 	}
 	// The outbox shows what either stand-in received.
 	if svc.twilioSandbox != nil || svc.smtpSink != nil {
-		deps.Outbox = e.db.SandboxOutbox()
+		deps.Outbox = outboxPage{svc.sandboxOutbox()}
 	}
 	app, err := handlers.New(deps)
 	if err != nil {
@@ -68,19 +70,18 @@ func (w *webServer) shutdown(timeout time.Duration) error {
 	return w.app.ShutdownWithTimeout(timeout)
 }
 
-// sandboxDemo serves the sandbox page from the demo shop.
-type sandboxDemo struct{ svc *services }
+// outboxPage lists the sandbox outbox for its page.
+type outboxPage struct{ store *outbox.Mongo }
 
-func (d sandboxDemo) Parcels(ctx context.Context) ([]storage.Parcel, error) {
-	shop, err := d.svc.demo.Shop(ctx)
+func (o outboxPage) List(ctx context.Context, limit int) ([]handlers.SandboxMessage, error) {
+	recs, err := o.store.List(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
-	return d.svc.e.db.Parcels().ListByShop(ctx, shop.ID, 200)
+	out := make([]handlers.SandboxMessage, len(recs))
+	for i, r := range recs {
+		out[i] = handlers.SandboxMessage{ID: r.ID, Channel: r.Channel, To: r.To, Subject: r.Subject, Text: r.Text,
+			Status: r.Status, Error: r.Error, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
 }
-
-func (d sandboxDemo) Add(ctx context.Context, track string) (storage.Parcel, error) {
-	return d.svc.demo.Add(ctx, track, 0, "Добавлена вручную")
-}
-
-func (d sandboxDemo) Now() time.Time { return d.svc.trackingClock() }

@@ -1,6 +1,7 @@
 // Package demo fills the default (sandbox) run with something to look at: a
 // demo shop with one parcel for every scripted Russian Post scenario, and a
-// way to add parcels by track number from the sandbox page.
+// way to add parcels by track number from the sandbox page. It goes through
+// the app like any caller would: the shop store and shopapp.App.AddParcel.
 package demo
 
 import (
@@ -9,10 +10,8 @@ import (
 	"fmt"
 	"time"
 
-	"parceltrack/billing"
 	rpsandbox "parceltrack/sandbox/russianpost"
-	"parceltrack/storage"
-	"parceltrack/tracking"
+	"parceltrack/shopapp"
 )
 
 // ShopDomain and InsalesID name the demo shop; the sandbox InSales shop uses
@@ -22,45 +21,64 @@ const (
 	InsalesID  = 1000001
 )
 
-// Store is what the demo needs from the database.
-type Store interface {
-	ShopByInsalesID(ctx context.Context, insalesID int64) (storage.Shop, error)
-	UpsertShop(ctx context.Context, in storage.Install, welcome int64, now time.Time) (storage.Shop, bool, error)
-	CreateParcel(ctx context.Context, parcel storage.Parcel, poll storage.Poll) error
-	FirstTime(ctx context.Context, key string, t time.Time) (time.Time, error)
+// Shops is what the demo needs of the shop store.
+type Shops interface {
+	ShopByInsalesID(ctx context.Context, insalesID int64) (shopapp.Shop, error)
+	InstallShop(ctx context.Context, in shopapp.InstallRecord, welcome int64, now time.Time) (shopapp.Shop, bool, error)
 }
 
-// Charger takes the tracking fee.
-type Charger interface {
+// Parcels lists the demo shop's parcels.
+type Parcels interface {
+	ShopParcels(ctx context.Context, shopID string, limit int) ([]shopapp.Parcel, error)
+}
+
+// Tracker adds parcels; *shopapp.App implements it.
+type Tracker interface {
+	AddParcel(ctx context.Context, shopID string, orderID int64, facts shopapp.OrderFacts, track string) (shopapp.Parcel, error)
+}
+
+// Settler records a new shop's welcome credit (billing.Service).
+type Settler interface {
 	Settle(ctx context.Context, shopID string) (int, error)
-	Charge(ctx context.Context, shopID, ref string, amount int64, kind billing.Kind, meta billing.Meta) (billing.Entry, error)
+}
+
+// Marks remember one-time facts (storage.Settings).
+type Marks interface {
+	FirstTime(ctx context.Context, key string, t time.Time) (time.Time, error)
 }
 
 // Demo seeds and extends the demo shop.
 type Demo struct {
-	Store   Store
-	Billing Charger
-	Prices  billing.Prices
-	// Clock is the tracking clock (the sandbox carrier's fast clock), so a new
-	// parcel is due at once and its age is measured as the carrier's.
+	Shops       Shops
+	ParcelStore Parcels
+	App         Tracker
+	Billing     Settler
+	Marks       Marks
+	// Welcome is the demo shop's starting balance in kopecks.
+	Welcome int64
+	// Clock is the tracking clock (the sandbox carrier's fast clock): the
+	// page shows it, and new orders are numbered by it.
 	Clock func() time.Time
 }
 
+// shown is how many parcels the sandbox page lists.
+const shown = 200
+
 // Shop returns the demo shop, creating it with the sandbox welcome balance.
-func (d *Demo) Shop(ctx context.Context) (storage.Shop, error) {
-	shop, err := d.Store.ShopByInsalesID(ctx, InsalesID)
+func (d *Demo) Shop(ctx context.Context) (shopapp.Shop, error) {
+	shop, err := d.Shops.ShopByInsalesID(ctx, InsalesID)
 	if err == nil {
 		return shop, nil
 	}
-	if !errors.Is(err, storage.ErrNotFound) {
-		return storage.Shop{}, fmt.Errorf("demo: shop: %w", err)
+	if !errors.Is(err, shopapp.ErrNotFound) {
+		return shopapp.Shop{}, fmt.Errorf("demo: shop: %w", err)
 	}
-	shop, _, err = d.Store.UpsertShop(ctx, storage.Install{InsalesID: InsalesID, Domain: ShopDomain}, d.Prices.Welcome, time.Now())
+	shop, _, err = d.Shops.InstallShop(ctx, shopapp.InstallRecord{InsalesID: InsalesID, Domain: ShopDomain}, d.Welcome, time.Now())
 	if err != nil {
-		return storage.Shop{}, fmt.Errorf("demo: shop: %w", err)
+		return shopapp.Shop{}, fmt.Errorf("demo: shop: %w", err)
 	}
 	if _, err := d.Billing.Settle(ctx, shop.ID); err != nil {
-		return storage.Shop{}, fmt.Errorf("demo: settle welcome: %w", err)
+		return shopapp.Shop{}, fmt.Errorf("demo: settle welcome: %w", err)
 	}
 	return shop, nil
 }
@@ -70,7 +88,7 @@ func (d *Demo) Seed(ctx context.Context) (bool, error) {
 	// The database keeps milliseconds: the mark is ours when it reads back
 	// as our own instant, else an earlier run seeded already.
 	now := time.Now().Truncate(time.Millisecond)
-	first, err := d.Store.FirstTime(ctx, "demo_seeded", now)
+	first, err := d.Marks.FirstTime(ctx, "demo_seeded", now)
 	if err != nil {
 		return false, fmt.Errorf("demo: seed mark: %w", err)
 	}
@@ -85,44 +103,38 @@ func (d *Demo) Seed(ctx context.Context) (bool, error) {
 		if sc.ID == rpsandbox.TestNumber {
 			track = "RA644000001RU"
 		}
-		if _, err := d.Add(ctx, track, int64(900+i), sc.Title); err != nil && !errors.Is(err, storage.ErrConflict) {
+		if _, err := d.add(ctx, track, int64(900+i), sc.Title); err != nil && !errors.Is(err, shopapp.ErrConflict) {
 			return false, err
 		}
 	}
 	return true, nil
 }
 
-// Add tracks a number for the demo shop, charging the tracking fee.
-func (d *Demo) Add(ctx context.Context, track string, orderID int64, note string) (storage.Parcel, error) {
-	bc, err := tracking.Validate(track)
-	if err != nil {
-		return storage.Parcel{}, err
-	}
+// Add tracks a number for the demo shop as a new order.
+func (d *Demo) Add(ctx context.Context, track string) (shopapp.Parcel, error) {
+	return d.add(ctx, track, d.Clock().UnixMilli(), "Добавлена вручную")
+}
+
+func (d *Demo) add(ctx context.Context, track string, orderID int64, note string) (shopapp.Parcel, error) {
 	shop, err := d.Shop(ctx)
 	if err != nil {
-		return storage.Parcel{}, err
+		return shopapp.Parcel{}, err
 	}
-	now := d.Clock()
-	if orderID == 0 {
-		orderID = now.UnixMilli()
+	facts := shopapp.OrderFacts{OrderNumber: fmt.Sprint(orderID), Buyer: shopapp.Buyer{Name: "Покупатель песочницы"}}
+	if note != "" {
+		facts.Products = []string{note}
 	}
-	parcel := storage.Parcel{
-		ID: storage.NewID(), ShopID: shop.ID, OrderID: orderID, OrderNumber: fmt.Sprint(orderID),
-		Track: bc.Number, Carrier: "russianpost", EnteredAt: now, Products: []string{note},
-		Buyer: storage.Buyer{Name: "Покупатель песочницы"}, State: string(tracking.StateRegistered),
-		StateSince: now, CreatedAt: now, UpdatedAt: now,
-	}
-	poll := storage.Poll{ShopID: shop.ID, Track: bc.Number, Carrier: "russianpost", EnteredAt: now,
-		State: string(tracking.StateRegistered), NextPollAt: &now, PollPriority: 1}
-	// The ref names the order and track, so adding the same number again
-	// charges once; the parcel insert then reports the conflict.
-	ref := fmt.Sprintf("track:%d:%s", orderID, bc.Number)
-	if _, err := d.Billing.Charge(ctx, shop.ID, ref, d.Prices.Track, billing.KindTrack,
-		billing.Meta{Actor: billing.Actor{Type: billing.ActorSystem}, ParcelID: parcel.ID}); err != nil {
-		return storage.Parcel{}, fmt.Errorf("demo: charge: %w", err)
-	}
-	if err := d.Store.CreateParcel(ctx, parcel, poll); err != nil {
-		return storage.Parcel{}, fmt.Errorf("demo: add %s: %w", bc.Number, err)
-	}
-	return parcel, nil
+	return d.App.AddParcel(ctx, shop.ID, orderID, facts, track)
 }
+
+// Parcels lists the demo shop's parcels, most recently changed first.
+func (d *Demo) Parcels(ctx context.Context) ([]shopapp.Parcel, error) {
+	shop, err := d.Shop(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return d.ParcelStore.ShopParcels(ctx, shop.ID, shown)
+}
+
+// Now is the sandbox carrier's clock.
+func (d *Demo) Now() time.Time { return d.Clock() }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 const maxBodyBytes = 1 << 20
@@ -254,7 +256,7 @@ func parseUpdatedSince(v string) (time.Time, bool) {
 	v = strings.TrimSpace(v)
 	try := func(v string) (time.Time, bool) {
 		for _, l := range updatedSinceLayouts {
-			if t, err := time.ParseInLocation(l, v, msk); err == nil {
+			if t, err := time.ParseInLocation(l, v, tracking.Moscow); err == nil {
 				return t, true
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 // Order listing defaults: InSales caps per_page at 250.
@@ -39,7 +41,7 @@ func (s *Server) apiAccount(w http.ResponseWriter, _ *http.Request, _ string) {
 	writeJSON(w, http.StatusOK, accountJSON{
 		ID: s.cfg.InsalesID, Title: s.cfg.ShopTitle, Subdomain: sub, Email: s.cfg.Admin.Email,
 		Phone: "+7(900)000-00-01", Country: "RU", TimeZone: "Moscow", Currency: "RUR", Locale: "ru",
-		CreatedAt: jsonTime(time.Date(2022, 8, 11, 13, 10, 4, 0, msk)),
+		CreatedAt: jsonTime(time.Date(2022, 8, 11, 13, 10, 4, 0, tracking.Moscow)),
 	})
 }
 

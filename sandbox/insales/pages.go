@@ -16,6 +16,7 @@ import (
 	"time"
 
 	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/tracking"
 )
 
 //go:embed views/*.html
@@ -26,7 +27,7 @@ var pageNames = []string{"home", "orders", "order", "app", "error"}
 
 var pageFuncs = template.FuncMap{
 	"rub":         formatRub,
-	"date":        func(t time.Time) string { return t.In(msk).Format("02.01.2006 15:04") },
+	"date":        func(t time.Time) string { return t.In(tracking.Moscow).Format("02.01.2006 15:04") },
 	"fulfillment": fulfillmentTitle,
 	"financial": func(v string) string {
 		if v == "paid" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/tracking"
 )
 
 // Id ranges. Seeded records use fixed ids below each base, so seeding is
@@ -158,7 +159,7 @@ func (s *Server) seed(ctx context.Context) error {
 		return nil
 	}
 	now := s.now()
-	created := time.Date(2022, 8, 11, 13, 10, 4, 0, msk)
+	created := time.Date(2022, 8, 11, 13, 10, 4, 0, tracking.Moscow)
 	if err := seedEmpty(ctx, s.statusesAPI(), seedStatuses, created); err != nil {
 		return err
 	}

@@ -6,15 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 // The JSON the API answers, shaped like the real samples: timestamps as
 // "2026-04-08T11:23:18.000+03:00", money as numbers ("7600.0"), absent
 // strings as null, ids as integers.
-
-// msk is Moscow time, the zone InSales writes timestamps in (fixed, no tz
-// database needed).
-var msk = time.FixedZone("MSK", 3*3600)
 
 const timeLayout = "2006-01-02T15:04:05.000-07:00"
 
@@ -26,7 +24,7 @@ func (t jsonTime) MarshalJSON() ([]byte, error) {
 	if tt.IsZero() {
 		return []byte("null"), nil
 	}
-	return []byte(`"` + tt.In(msk).Format(timeLayout) + `"`), nil
+	return []byte(`"` + tt.In(tracking.Moscow).Format(timeLayout) + `"`), nil
 }
 
 // jsonMoney writes kopecks as a number of roubles: 7600.0, 6647.55.

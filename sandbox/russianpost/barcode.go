@@ -1,6 +1,6 @@
 package rpsandbox
 
-// Barcode shapes and check digits, as RUSSIANPOST.md describes them. Kept
+// Barcode shapes and check digits, as docs/russianpost.md describes them. Kept
 // private here so the sandbox does not depend on the domain package.
 
 const testBarcode = "RA644000001RU"

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 const (
@@ -119,7 +121,7 @@ func (s *Server) serveTicket(w http.ResponseWriter, r *http.Request, login, pass
 		}
 	}
 	s.seq++
-	id := vnow.In(msk).Format("20060102150405") + fmt.Sprintf("%03dSANDBOX%d", vnow.Nanosecond()/1e6, s.seq)
+	id := vnow.In(tracking.Moscow).Format("20060102150405") + fmt.Sprintf("%03dSANDBOX%d", vnow.Nanosecond()/1e6, s.seq)
 	s.tickets[id] = &ticket{created: now, login: strings.TrimSpace(login), barcodes: barcodes}
 	s.mu.Unlock()
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 const (
@@ -204,4 +206,4 @@ func writeRecord(b *bytes.Buffer, barcode string, sc Scenario, op Operation, ful
 }
 
 // moscowDateTime formats t as the batch service does (no offset, Moscow time).
-func moscowDateTime(t time.Time) string { return t.In(msk).Format("02.01.2006 15:04:05") }
+func moscowDateTime(t time.Time) string { return t.In(tracking.Moscow).Format("02.01.2006 15:04:05") }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"parceltrack/tracking"
 )
 
 // Server is the sandbox Russian Post. Set the exported fields before the first
@@ -45,9 +47,6 @@ type Server struct {
 	day     string // virtual Moscow day of the limit counter
 	count   int
 }
-
-// msk is Moscow time (fixed, no tz database needed).
-var msk = time.FixedZone("MSK", 3*3600)
 
 func (s *Server) init() {
 	s.once.Do(func() {
@@ -186,7 +185,7 @@ func (s *Server) overLimit(vnow time.Time) bool {
 	if s.DailyLimit <= 0 {
 		return false
 	}
-	day := vnow.In(msk).Format(time.DateOnly)
+	day := vnow.In(tracking.Moscow).Format(time.DateOnly)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if day != s.day {

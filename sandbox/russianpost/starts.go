@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// StartsCollection is the collection of the app's database the default run
+// keeps scenario starts in (the wiring layer's StartStore); the name is kept
+// from before it moved here, so existing sandboxes keep their scenarios.
+const StartsCollection = "sandbox_rp_starts"
+
 // StartStore remembers when each barcode's scenario started. Start returns the
 // stored instant, storing now first if the barcode has none (the first caller
 // wins, also between processes for a database-backed store). Instants are

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	insalessandbox "parceltrack/sandbox/insales"
+	"parceltrack/tracking"
 )
 
 // Run checks the store open returns; open must give a fresh, empty store.
@@ -107,7 +108,7 @@ func orders(t *testing.T, st insalessandbox.Store) {
 		{"since with from_id", insalessandbox.OrderQuery{UpdatedSince: base.Add(30 * time.Second), FromID: 14}, []int64{11, 13, 12}},
 		{"from_id only skips at the same instant", insalessandbox.OrderQuery{UpdatedSince: base.Add(30 * time.Second), FromID: 13}, []int64{14, 11, 13, 12}},
 		{"since, limited", insalessandbox.OrderQuery{UpdatedSince: base, Limit: 2, Offset: 1}, []int64{14, 11}},
-		{"since in another zone", insalessandbox.OrderQuery{UpdatedSince: base.Add(120 * time.Second).In(time.FixedZone("MSK", 3*3600))}, []int64{13, 12}},
+		{"since in another zone", insalessandbox.OrderQuery{UpdatedSince: base.Add(120 * time.Second).In(tracking.Moscow)}, []int64{13, 12}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
