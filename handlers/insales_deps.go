@@ -27,6 +27,8 @@ type ShopApp interface {
 	EnqueueSetup(ctx context.Context, shopID string) error
 	// OrderWidget is what the order-page widget shows.
 	OrderWidget(ctx context.Context, widgetKey string, orderID int64) (shopapp.OrderWidget, error)
+	// BuyerView is what the buyer's tracking page shows.
+	BuyerView(ctx context.Context, token string) (shopapp.BuyerView, error)
 }
 
 // SessionStore keeps browser sessions server-side (package storage

@@ -14,6 +14,9 @@ type RateLimits struct {
 	// Widget covers the order-page widget: one open order card refreshes
 	// it once a minute, and a whole office may share one address.
 	Widget int
+	// Track covers the buyer's tracking page, whose token must not be
+	// guessable by trying.
+	Track int
 	// Webhooks covers InSales' deliveries, which come from a few InSales
 	// addresses for every shop at once: a refused one is read again by the
 	// reconciliation.
@@ -27,7 +30,7 @@ type RateLimits struct {
 
 // DefaultRateLimits are the production limits.
 func DefaultRateLimits() RateLimits {
-	return RateLimits{Widget: 300, Webhooks: 1200, Login: 30, Wizard: 60}
+	return RateLimits{Widget: 300, Track: 30, Webhooks: 1200, Login: 30, Wizard: 60}
 }
 
 func (l RateLimits) withDefaults() RateLimits {
@@ -38,7 +41,7 @@ func (l RateLimits) withDefaults() RateLimits {
 		}
 		return v
 	}
-	return RateLimits{Widget: or(l.Widget, d.Widget), Webhooks: or(l.Webhooks, d.Webhooks),
+	return RateLimits{Widget: or(l.Widget, d.Widget), Track: or(l.Track, d.Track), Webhooks: or(l.Webhooks, d.Webhooks),
 		Login: or(l.Login, d.Login), Wizard: or(l.Wizard, d.Wizard)}
 }
 
@@ -48,7 +51,7 @@ const rateWindow = time.Minute
 // limiters are the rate limit middleware of the public endpoints, built
 // once: each counts in its own keys of the shared storage.
 type limiters struct {
-	widget, webhooks, login, wizard fiber.Handler
+	widget, track, webhooks, login, wizard fiber.Handler
 }
 
 func (s *server) newLimiters(l RateLimits, storage fiber.Storage) limiters {
@@ -70,6 +73,7 @@ func (s *server) newLimiters(l RateLimits, storage fiber.Storage) limiters {
 	onlyPosts := func(c *fiber.Ctx) bool { return c.Method() != fiber.MethodPost }
 	return limiters{
 		widget:   newLimiter("widget", l.Widget, page, nil),
+		track:    newLimiter("track", l.Track, page, nil),
 		webhooks: newLimiter("webhooks", l.Webhooks, plain, nil),
 		login:    newLimiter("login", l.Login, page, nil),
 		wizard:   newLimiter("wizard", l.Wizard, page, onlyPosts),

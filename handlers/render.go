@@ -28,8 +28,8 @@ var viewRegistry = []string{
 	viewSandbox,
 	viewSandboxTable,
 	viewAppShow, // declared in app_show.go
-	// Declared in widget_show.go.
-	viewWidgetShow, partialWidgetPanel,
+	// Declared in widget_show.go and track_show.go.
+	viewWidgetShow, partialWidgetPanel, viewTrackShow,
 	// Declared in wizard_deps.go.
 	viewWizardRegister, viewWizardCode, viewWizardCredentials, viewWizardSetup,
 	viewWizardHow, viewWizardTexts, viewWizardFinish, viewTexts, viewSandboxOutbox, partialWizardNav,

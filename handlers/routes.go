@@ -59,6 +59,9 @@ func (s *server) routes(app *fiber.App) {
 		// key is the only credential, hence ":token" (kept out of the log,
 		// also when the order is missing: "?").
 		app.Get("/widget/:token/:order?", s.limit.widget, s.widgetShow)
+		// The buyer's tracking page, linked from messages; the token in
+		// the path is its only credential.
+		app.Get("/t/:token", s.limit.track, s.trackShow)
 	}
 
 	// Onboarding wizard. Every page needs the merchant's session; a page

@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	neturl "net/url"
 	"regexp"
 	"strconv"
@@ -82,18 +80,12 @@ func (s *server) widgetShow(c *fiber.Ctx) error {
 // page in layouts/main). Flashes are left alone: they belong to the page
 // the merchant opens next, not to a frame.
 func (s *server) renderWidget(c *fiber.Ctx, p page) error {
-	p.Sandbox = s.sandbox
-	p.RequestID = requestIDOf(c)
 	view := viewWidgetShow
 	if htmxFrom(c).wantsFragment() {
 		view = partialWidgetPanel
 	}
-	var body bytes.Buffer
-	if err := s.views.Render(&body, view, p); err != nil {
-		return fmt.Errorf("handlers: render %s: %w", view, err)
-	}
 	c.Vary(hxRequest)
-	return sendHTML(c, body.Bytes())
+	return s.renderDocument(c, view, p)
 }
 
 // hostnameRE is what a shop domain must look like to go into a header.

@@ -1,7 +1,11 @@
-// Package ru holds Russian wording for people: plural forms.
+// Package ru holds Russian wording for people: plural forms, dates as
+// people write them.
 package ru
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Plural picks the form of a noun that agrees with n by the Russian rules:
 // one for 1, 21, 101 ("день"), few for 2–4, 22–24 ("дня"), many for 0, 5–20,
@@ -28,4 +32,12 @@ func Plural(n int, one, few, many string) string {
 // Days returns n with the agreeing form of "день": "1 день", "2 дня", "5 дней".
 func Days(n int) string {
 	return strconv.Itoa(n) + " " + Plural(n, "день", "дня", "дней")
+}
+
+// Date writes t's calendar day, in t's own location, as people write it in
+// a sentence: "25 марта" (the month in the genitive).
+func Date(t time.Time) string {
+	months := [12]string{"января", "февраля", "марта", "апреля", "мая", "июня",
+		"июля", "августа", "сентября", "октября", "ноября", "декабря"}
+	return strconv.Itoa(t.Day()) + " " + months[t.Month()-1]
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func TestPlural(t *testing.T) {
@@ -92,5 +93,24 @@ func TestDays(t *testing.T) {
 				t.Errorf("Days(%d) = %q, want %q", tt.n, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestDate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2030, 3, 25, 23, 59, 0, 0, time.UTC), "25 марта"},
+		{time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "1 января"},
+		{time.Date(2030, 12, 31, 12, 0, 0, 0, time.UTC), "31 декабря"},
+		// The date is the location's: 23:30 UTC is already the next day in Moscow.
+		{time.Date(2030, 5, 9, 23, 30, 0, 0, time.UTC).In(time.FixedZone("MSK", 3*3600)), "10 мая"},
+	}
+	for _, tt := range tests {
+		if got := Date(tt.at); got != tt.want {
+			t.Errorf("Date(%v) = %q, want %q", tt.at, got, tt.want)
+		}
 	}
 }

@@ -40,6 +40,9 @@ func (a *App) AddParcel(ctx context.Context, shopID string, orderID int64, facts
 	if _, err := a.payAndSchedule(ctx, shop, &p); err != nil {
 		return Parcel{}, fmt.Errorf("shopapp: add parcel: %w", err)
 	}
+	if err := a.createLink(ctx, &p); err != nil {
+		return Parcel{}, err
+	}
 	if err := a.o.Parcels.InsertParcel(ctx, p, now); err != nil {
 		return Parcel{}, fmt.Errorf("shopapp: add parcel: %w", err)
 	}

@@ -204,6 +204,9 @@ func (a *App) applyOrder(ctx context.Context, shop Shop, o insales.Order) (Impor
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if err := a.createLink(ctx, &p); err != nil {
+		return ImportResult{}, err
+	}
 	// The parcel is written last: until it exists a retry redoes the steps
 	// above, which are idempotent.
 	if err := a.o.Parcels.InsertParcel(ctx, p, now); err != nil && !errors.Is(err, ErrConflict) {

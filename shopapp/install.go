@@ -39,7 +39,8 @@ func (a *App) Install(ctx context.Context, in InstallRequest) (Shop, error) {
 		return Shop{}, fmt.Errorf("%w: shop %q is not an InSales shop domain (*%s)", ErrBadRequest, in.Shop, shopZone)
 	}
 	password := insales.InstallPassword(in.Token, a.o.AppSecret)
-	if err := a.checkInstall(ctx, in, password); err != nil {
+	acc, err := a.checkInstall(ctx, in, password)
+	if err != nil {
 		return Shop{}, err
 	}
 	enc, err := a.o.Sealer.Seal(password, ShopLabel(in.InsalesID))
@@ -47,7 +48,8 @@ func (a *App) Install(ctx context.Context, in InstallRequest) (Shop, error) {
 		return Shop{}, err
 	}
 	now := a.o.Now()
-	shop, created, err := a.o.Shops.InstallShop(ctx, InstallRecord{InsalesID: in.InsalesID, Domain: in.Shop, PasswordEnc: enc},
+	shop, created, err := a.o.Shops.InstallShop(ctx, InstallRecord{InsalesID: in.InsalesID, Domain: in.Shop,
+		Name: strings.TrimSpace(acc.Title), PasswordEnc: enc},
 		a.o.Billing.Prices().Welcome, now)
 	if err != nil {
 		return Shop{}, fmt.Errorf("shopapp: install: %w", err)
@@ -114,19 +116,19 @@ func isShopDomain(host string) bool {
 // checkInstall asks InSales for the shop's account with the new password:
 // InSales accepts it only for a real install, and the account must be the
 // shop the call names.
-func (a *App) checkInstall(ctx context.Context, in InstallRequest, password string) error {
+func (a *App) checkInstall(ctx context.Context, in InstallRequest, password string) (insales.Account, error) {
 	cctx, cancel := context.WithTimeout(ctx, installCheckTimeout)
 	defer cancel()
 	acc, err := a.o.Client.GetAccount(cctx, insales.Shop{Domain: in.Shop, Password: password, ID: in.InsalesID})
 	switch {
 	case insales.IsUnauthorized(err) || insales.IsForbidden(err) || insales.IsNotFound(err):
-		return fmt.Errorf("%w: InSales did not accept the install token for %s", ErrDenied, in.Shop)
+		return insales.Account{}, fmt.Errorf("%w: InSales did not accept the install token for %s", ErrDenied, in.Shop)
 	case err != nil:
-		return fmt.Errorf("shopapp: install: check the token with InSales: %w", err)
+		return insales.Account{}, fmt.Errorf("shopapp: install: check the token with InSales: %w", err)
 	case acc.ID != in.InsalesID:
-		return fmt.Errorf("%w: %s belongs to account %d, not %d", ErrDenied, in.Shop, acc.ID, in.InsalesID)
+		return insales.Account{}, fmt.Errorf("%w: %s belongs to account %d, not %d", ErrDenied, in.Shop, acc.ID, in.InsalesID)
 	}
-	return nil
+	return acc, nil
 }
 
 // UninstallRequest is the query of InSales' uninstall call; Token is the

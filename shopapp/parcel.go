@@ -45,8 +45,11 @@ type Parcel struct {
 	ArrivedAt   time.Time
 	Deadline    time.Time
 	LastEventAt time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Link is the token of the buyer's tracking page, /t/<Link> (see
+	// App.Link); empty until one is made.
+	Link      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Stopped reports whether the parcel no longer follows its order.

@@ -17,6 +17,9 @@ type Shop struct {
 	ID        string
 	InsalesID int64
 	Domain    string
+	// Name is the shop's title at InSales, as buyers know the shop; empty
+	// when InSales gave none (Title falls back to the domain).
+	Name string
 	// PasswordEnc is the app password sealed with Sealer (label ShopLabel);
 	// only the app opens it, for API calls.
 	PasswordEnc  []byte
@@ -34,6 +37,14 @@ type Shop struct {
 	UninstalledAt time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// Title is the shop's name for buyers: its InSales title, else its domain.
+func (s Shop) Title() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Domain
 }
 
 // Uninstalled reports whether the shop removed the app.

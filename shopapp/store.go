@@ -25,8 +25,10 @@ var (
 
 // InstallRecord is what an install request changes on a shop.
 type InstallRecord struct {
-	InsalesID   int64
-	Domain      string
+	InsalesID int64
+	Domain    string
+	// Name is the shop's title at InSales (empty: not known).
+	Name        string
 	PasswordEnc []byte
 }
 
@@ -106,6 +108,13 @@ type ParcelStore interface {
 	// StoppedParcels lists up to limit of the shop's parcels stopped for
 	// reason.
 	StoppedParcels(ctx context.Context, shopID, reason string, limit int) ([]Parcel, error)
+	// CreateLink records token as the buyer's link to the parcel;
+	// ErrConflict when the token is taken. SetLink puts it on the parcel.
+	CreateLink(ctx context.Context, token, parcelID, shopID string, now time.Time) error
+	SetLink(ctx context.Context, parcelID, token string) error
+	// LinkedParcel is the parcel a link opens; ErrNotFound for a token
+	// nobody was given.
+	LinkedParcel(ctx context.Context, token string) (Parcel, error)
 }
 
 // EventStore remembers order events already handled (events_seen).

@@ -29,7 +29,7 @@ func collections() []string {
 	return []string{
 		colMigrations, colLeases, colShops, colLedger, colParcels, colPolls, colPollLeases, colBudgets, colSettings,
 		colTickets, colAPIUsers, colEventsSeen, colMessageStatus, colSessions, colVerifications, colCSRFTokens,
-		colOrderParcels, colRateLimits, colJobs, colJobLeases,
+		colOrderParcels, colRateLimits, colJobs, colJobLeases, colLinks,
 	}
 }
 

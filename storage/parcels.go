@@ -43,8 +43,10 @@ type parcelDoc struct {
 	// from.
 	OrderUpdatedAt time.Time      `bson:"order_updated_at"`
 	OrderStatus    orderStatusDoc `bson:"order_status"`
-	CreatedAt      time.Time      `bson:"created_at"`
-	UpdatedAt      time.Time      `bson:"updated_at"`
+	// Link is the token of the buyer's tracking link (links.go).
+	Link      string    `bson:"link,omitempty"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
 }
 
 type buyerDoc struct {
@@ -128,7 +130,7 @@ func toParcelDoc(p shopapp.Parcel) parcelDoc {
 		TrackSetAt: p.TrackSetAt.UTC(), OrderUpdatedAt: p.OrderUpdatedAt.UTC(),
 		OrderStatus: orderStatusDoc{Permalink: p.OrderStatus.Permalink, State: string(p.OrderStatus.State),
 			OrderUpdatedAt: optTime(p.OrderStatus.OrderUpdatedAt), At: optTime(p.OrderStatus.At)},
-		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+		Link: p.Link, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
 	}
 }
 
@@ -143,7 +145,7 @@ func (d parcelDoc) parcel() shopapp.Parcel {
 		OrderStatus: shopapp.StatusWrite{Permalink: d.OrderStatus.Permalink, State: tracking.State(d.OrderStatus.State),
 			OrderUpdatedAt: derefTime(d.OrderStatus.OrderUpdatedAt), At: derefTime(d.OrderStatus.At)},
 		ArrivedAt: derefTime(d.ArrivedAt), Deadline: derefTime(d.Deadline), LastEventAt: derefTime(d.LastEventAt),
-		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		Link: d.Link, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if len(d.Events) > 0 {
 		p.Events = make([]tracking.Event, len(d.Events))

@@ -20,8 +20,8 @@ func TestShopsInstallSecretsAndSetup(t *testing.T) {
 	shops := db.Shops()
 	t0 := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 
-	shop, created, err := shops.InstallShop(ctx, shopapp.InstallRecord{InsalesID: 5, Domain: "a.myinsales.ru", PasswordEnc: []byte("x")}, 1000, t0)
-	if err != nil || !created || shop.Balance != 1000 || shop.Setup.Complete {
+	shop, created, err := shops.InstallShop(ctx, shopapp.InstallRecord{InsalesID: 5, Domain: "a.myinsales.ru", Name: "Чайная лавка", PasswordEnc: []byte("x")}, 1000, t0)
+	if err != nil || !created || shop.Balance != 1000 || shop.Setup.Complete || shop.Title() != "Чайная лавка" {
 		t.Fatalf("install: %+v %v %v", shop, created, err)
 	}
 	cursor := insales.OrderCursor{UpdatedSince: t0.Add(-time.Hour), FromID: 0}

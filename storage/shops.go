@@ -23,6 +23,7 @@ type shopDoc struct {
 	ID        string `bson:"_id"`
 	InsalesID int64  `bson:"insales_id"`
 	Domain    string `bson:"domain"`
+	Name      string `bson:"name,omitempty"`
 	// PasswordEnc is sealed by the caller; storage never sees it in clear.
 	PasswordEnc  []byte          `bson:"password_enc,omitempty"`
 	Owner        ownerDoc        `bson:"owner"`
@@ -107,7 +108,7 @@ type cursorDoc struct {
 
 func (d shopDoc) shop() shopapp.Shop {
 	s := shopapp.Shop{
-		ID: d.ID, InsalesID: d.InsalesID, Domain: d.Domain, PasswordEnc: d.PasswordEnc,
+		ID: d.ID, InsalesID: d.InsalesID, Domain: d.Domain, Name: d.Name, PasswordEnc: d.PasswordEnc,
 		Owner: shopapp.Owner{Name: d.Owner.Name, Email: d.Owner.Email, Phone: d.Owner.Phone},
 		Verification: shopapp.Verification{
 			PhoneVerifiedAt: derefTime(d.Verification.PhoneVerifiedAt),
@@ -197,6 +198,7 @@ func (s *Shops) InstallShop(ctx context.Context, in shopapp.InstallRecord, welco
 	update := bson.D{
 		{Key: "$set", Value: bson.D{
 			{Key: "domain", Value: in.Domain},
+			{Key: "name", Value: in.Name},
 			{Key: "password_enc", Value: in.PasswordEnc},
 			{Key: "installed_at", Value: now},
 			{Key: "updated_at", Value: now},

@@ -159,7 +159,7 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 		var err error
 		s.shopSandbox, err = insalessandbox.New(insalessandbox.Config{
 			BaseURL: cfg.BaseURL, Store: insalessandbox.NewMongoStore(s.e.db.Database()), Logger: s.e.log,
-			ShopDomain: demo.ShopDomain, InsalesID: demo.InsalesID,
+			ShopDomain: demo.ShopDomain, InsalesID: demo.InsalesID, ShopTitle: demo.ShopName,
 			App: insalessandbox.App{ID: appID, Secret: secret,
 				InstallURL:   selfURL + "/insales/install",
 				UninstallURL: selfURL + "/insales/uninstall",

@@ -19,6 +19,8 @@ import (
 const (
 	ShopDomain = "demo-shop.myinsales.ru"
 	InsalesID  = 1000001
+	// ShopName is the demo shop's title, as its buyers see it.
+	ShopName = "Демо-магазин"
 )
 
 // Shops is what the demo needs of the shop store.
@@ -73,7 +75,7 @@ func (d *Demo) Shop(ctx context.Context) (shopapp.Shop, error) {
 	if !errors.Is(err, shopapp.ErrNotFound) {
 		return shopapp.Shop{}, fmt.Errorf("demo: shop: %w", err)
 	}
-	shop, _, err = d.Shops.InstallShop(ctx, shopapp.InstallRecord{InsalesID: InsalesID, Domain: ShopDomain}, d.Welcome, time.Now())
+	shop, _, err = d.Shops.InstallShop(ctx, shopapp.InstallRecord{InsalesID: InsalesID, Domain: ShopDomain, Name: ShopName}, d.Welcome, time.Now())
 	if err != nil {
 		return shopapp.Shop{}, fmt.Errorf("demo: shop: %w", err)
 	}
