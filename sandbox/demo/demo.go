@@ -20,7 +20,7 @@ const (
 	ShopDomain = "demo-shop.myinsales.ru"
 	InsalesID  = 1000001
 	// ShopName is the demo shop's title, as its buyers see it.
-	ShopName = "Демо-магазин"
+	ShopName = "Уютный дом"
 )
 
 // Shops is what the demo needs of the shop store.
