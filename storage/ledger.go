@@ -283,8 +283,11 @@ func (l *Ledger) LedgerByRef(ctx context.Context, shopID, ref string) (billing.E
 // server a filter other than exactly {_id: <string>} reads the whole ledger
 // — every shop's, which grows with every message — so there it is one find
 // by _id per ref: more round trips, each costing the same however big the
-// ledger. Every other request waits behind such a scan on the embedded
-// server's one connection.
+// ledger. Measured with BenchmarkLedgerByRefs (50 refs, half of them there,
+// 2 cores): at 1,000 ledger entries $in takes 72–80 ms and 50 finds by _id
+// 23–25 ms; at 10,000 entries $in takes 540–670 ms and the 50 finds 31–38
+// ms. Every other request waits behind such a scan on the embedded server's
+// one connection.
 func (l *Ledger) LedgerByRefs(ctx context.Context, shopID string, refs []string) (map[string]billing.Entry, error) {
 	out := make(map[string]billing.Entry, len(refs))
 	if len(refs) == 0 {
