@@ -125,6 +125,11 @@ func (b *batch) decide(i int, e Entry, err error) {
 // compare-and-set when another change wins it.
 func (b *batch) run(ctx context.Context, idx []int) error {
 	s := b.svc
+	unlock, err := s.locks.lock(ctx, b.shopID)
+	if err != nil {
+		return fmt.Errorf("billing: charge batch of %s: %w", b.shopID, err)
+	}
+	defer unlock()
 	for attempt := range s.maxAttempts {
 		if attempt > 0 {
 			if err := pause(ctx, attempt); err != nil {

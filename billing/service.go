@@ -73,13 +73,16 @@ type Options struct {
 }
 
 // Service applies balance changes. It is safe for concurrent use, also from
-// several processes sharing one database.
+// several processes sharing one database. Within one Service the changes of
+// one shop take turns (see shopLocks); across processes the compare-and-set
+// keeps them apart.
 type Service struct {
 	store       Store
 	prices      Prices
 	log         *slog.Logger
 	now         func() time.Time
 	maxAttempts int
+	locks       shopLocks
 }
 
 // New returns a Service over store.
@@ -149,6 +152,11 @@ func (s *Service) apply(ctx context.Context, shopID, ref string, delta, amount i
 	if err := check(ref, amount, kind); err != nil {
 		return Entry{}, err
 	}
+	unlock, err := s.locks.lock(ctx, shopID)
+	if err != nil {
+		return Entry{}, fmt.Errorf("billing: %s %s: %w", kind, ref, err)
+	}
+	defer unlock()
 	for attempt := range s.maxAttempts {
 		if attempt > 0 {
 			if err := pause(ctx, attempt); err != nil {
