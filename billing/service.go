@@ -301,17 +301,17 @@ func (s *Service) settle(ctx context.Context, shopID string, cutoff time.Time) (
 	if !found {
 		return 0, fmt.Errorf("billing: settle %s: %w", shopID, ErrUnknownShop)
 	}
-	n := 0
+	var due []Pending
 	for _, p := range acc.Pending {
-		if !cutoff.IsZero() && !p.CreatedAt.Before(cutoff) {
-			continue
+		if cutoff.IsZero() || p.CreatedAt.Before(cutoff) {
+			due = append(due, p)
 		}
-		if _, err := s.finish(ctx, p); err != nil {
-			return n, fmt.Errorf("billing: settle %s: %s: %w", shopID, p.Ref, err)
-		}
-		n++
 	}
-	return n, nil
+	// All at once, as a batch left them: one insert and one clearing.
+	if _, err := s.finishMany(ctx, shopID, due); err != nil {
+		return 0, fmt.Errorf("billing: settle %s: %w", shopID, err)
+	}
+	return len(due), nil
 }
 
 // RepairPending finishes the changes left pending longer than olderThan —
