@@ -324,61 +324,71 @@ func TestInterruptedBatchIsCompletedOnce(t *testing.T) {
 	}
 	n := 0
 	for _, crash := range crashes {
-		for _, recover := range []string{"settle", "repair", "retry"} {
+		for _, recovery := range []string{"settle", "repair", "retry"} {
 			n++
 			insalesID := int64(n)
-			t.Run(crash.name+", "+recover, func(t *testing.T) {
+			t.Run(crash.name+", "+recovery, func(t *testing.T) {
 				t.Parallel()
-				f := newFixture(t)
-				ctx := context.Background()
-				shop := f.shop(t, insalesID, 1000)
-				batch := []billing.Charge{charge("a", 100, billing.KindSMS), charge("b", 200, billing.KindVoice), charge("c", 300, billing.KindEmail)}
-				crashing := billing.New(batchCrashStore{Store: f.db.Ledger(), at: crash.at}, billing.Options{})
-				out, err := crashing.ChargeMany(ctx, shop, batch)
-				if !errors.Is(err, errCrash) || !errors.Is(out[2].Err, errCrash) {
-					t.Fatalf("crashing batch: %v %+v", err, out)
-				}
-				// The money moved and is accounted for by the pending records.
-				acc, _, _ := f.db.Ledger().Account(ctx, shop)
-				if acc.Balance != 400 || len(acc.Pending) != 3 {
-					t.Fatalf("after the crash: %+v", acc)
-				}
-				// A charge the balance can no longer pay is refused meanwhile.
-				if out, err := f.svc.ChargeMany(ctx, shop, []billing.Charge{charge("d", 500, billing.KindSMS)}); err != nil || !errors.Is(out[0].Err, billing.ErrInsufficientFunds) {
-					t.Fatalf("another batch: %v %+v", err, out)
-				}
-
-				switch recover {
-				case "settle":
-					if n, err := f.svc.Settle(ctx, shop); err != nil || n != 3 {
-						t.Fatalf("settle: %d %v", n, err)
-					}
-				case "repair":
-					if n, err := f.svc.RepairPending(ctx, time.Minute); err != nil || n != 0 {
-						t.Fatalf("early repair: %d %v", n, err)
-					}
-					if n, err := f.svc.RepairPending(ctx, 0); err != nil || n != 3 {
-						t.Fatalf("repair: %d %v", n, err)
-					}
-				case "retry":
-				}
-				out, err = f.svc.ChargeMany(ctx, shop, batch)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i, want := range []struct{ amount, after int64 }{{-100, 900}, {-200, 700}, {-300, 400}} {
-					if e := out[i].Entry; out[i].Err != nil || e.Amount != want.amount || e.BalanceAfter != want.after || e.Seq != int64(i+2) {
-						t.Fatalf("retry, charge %d: %+v", i, out[i])
-					}
-				}
-				if e, err := f.svc.Charge(ctx, shop, "b", 200, billing.KindVoice, billing.Meta{}); err != nil || e != out[1].Entry {
-					t.Fatalf("single retry of b: %+v %v", e, err)
-				}
-				if f.checkInvariants(t, shop) != 400 {
-					t.Fatal("the interrupted batch was applied twice or lost")
-				}
+				interruptBatch(t, insalesID, crash.at, recovery)
 			})
 		}
+	}
+}
+
+// interruptBatch crashes a batch of three charges at the step at, finishes it
+// by recovery — Settle, RepairPending, or nothing before the retry — and
+// retries the batch.
+func interruptBatch(t *testing.T, insalesID int64, at, recovery string) {
+	f := newFixture(t)
+	ctx := context.Background()
+	shop := f.shop(t, insalesID, 1000)
+	batch := []billing.Charge{charge("a", 100, billing.KindSMS), charge("b", 200, billing.KindVoice), charge("c", 300, billing.KindEmail)}
+	crashing := billing.New(batchCrashStore{Store: f.db.Ledger(), at: at}, billing.Options{})
+	out, err := crashing.ChargeMany(ctx, shop, batch)
+	if !errors.Is(err, errCrash) || !errors.Is(out[2].Err, errCrash) {
+		t.Fatalf("crashing batch: %v %+v", err, out)
+	}
+	// The money moved and is accounted for by the pending records.
+	acc, _, _ := f.db.Ledger().Account(ctx, shop)
+	if acc.Balance != 400 || len(acc.Pending) != 3 {
+		t.Fatalf("after the crash: %+v", acc)
+	}
+	// A charge the balance can no longer pay is refused meanwhile.
+	if out, err := f.svc.ChargeMany(ctx, shop, []billing.Charge{charge("d", 500, billing.KindSMS)}); err != nil || !errors.Is(out[0].Err, billing.ErrInsufficientFunds) {
+		t.Fatalf("another batch: %v %+v", err, out)
+	}
+
+	finished := map[string]func() (int, error){
+		"settle": func() (int, error) { return f.svc.Settle(ctx, shop) },
+		"repair": func() (int, error) {
+			// Too recent for a repair that waits a minute...
+			if n, err := f.svc.RepairPending(ctx, time.Minute); err != nil || n != 0 {
+				return n, errors.Join(errors.New("early repair"), err)
+			}
+			return f.svc.RepairPending(ctx, 0)
+		},
+		"retry": func() (int, error) { return 3, nil },
+	}
+	if n, err := finished[recovery](); err != nil || n != 3 {
+		t.Fatalf("%s finished %d changes: %v", recovery, n, err)
+	}
+	out, err = f.svc.ChargeMany(ctx, shop, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := []int64{900, 700, 400}
+	for i, o := range out {
+		if o.Err != nil || o.Entry.Amount != -batch[i].Amount || o.Entry.BalanceAfter != after[i] || o.Entry.Seq != int64(i+2) {
+			t.Fatalf("retry, charge %d: %+v", i, o)
+		}
+	}
+	// A single retry of one of its refs agrees.
+	e, err := f.svc.Charge(ctx, shop, "b", 200, billing.KindVoice, billing.Meta{})
+	switch {
+	case err != nil || e != out[1].Entry:
+		t.Fatalf("single retry of b: %+v %v", e, err)
+	case f.checkInvariants(t, shop) != 400:
+		t.Fatal("the interrupted batch was applied twice or lost")
 	}
 }
 
