@@ -1,6 +1,7 @@
 // Package billing keeps every shop's prepaid balance: prices, the ledger of
-// balance changes, and Charge/Credit, which are atomic, idempotent by ref,
-// never take a balance below zero and keep balance == sum(ledger) per shop.
+// balance changes, and Charge/Credit (and ChargeMany, a batch of one shop's
+// charges), which are atomic, idempotent by ref, never take a balance below
+// zero and keep balance == sum(ledger) per shop.
 //
 // The package imports no database code. It declares Store, the few operations
 // it needs, and the storage package implements it (storage.Ledger).
@@ -24,6 +25,21 @@
 // ref is applied at most once with no time window and no bounded "recent refs"
 // list. A crash or error after step 2 leaves a pending record; a retry of the
 // same ref, Settle, RepairPending or Reconcile finish steps 3–4 from it.
+//
+// ChargeMany runs the same four steps for up to MaxChargeBatch charges of one
+// shop at once: step 1 reads the account and then looks every ref of the batch
+// up in the ledger; step 2 is one compare-and-set that, only if seq is
+// unchanged and none of the refs is pending, takes all the fresh charges from
+// the balance, adds their number to seq and pushes one pending record per
+// charge, each with its own seq and balance after, in the batch's order; step
+// 3 inserts all their entries; step 4, once every one is in the ledger, pulls
+// all their records. The argument above holds ref by ref: the one
+// compare-and-set succeeds only if no change at all touched the balance since
+// the read, so every ref of the batch applied before the read was seen in step
+// 1, and one applied after it fails the whole step 2, which is retried from
+// step 1. The version goes up by one per charge, so the ledger still replays
+// seq by seq. A crash after step 2 leaves ordinary pending records, finished by
+// a retry of the batch or of any of its refs, by Settle or RepairPending.
 package billing
 
 import (

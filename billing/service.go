@@ -14,7 +14,8 @@ import (
 )
 
 // Store is the storage the Service needs; storage.Ledger implements it. Every
-// method is one round trip and every write is atomic on one document.
+// method is one round trip (LedgerByRefs may take one per ref) and every write
+// is atomic on one document.
 type Store interface {
 	// Account reads a shop's balance, version and pending changes; found is
 	// false when there is no such shop.
@@ -37,6 +38,23 @@ type Store interface {
 	SumLedger(ctx context.Context, shopID string) (int64, error)
 	// ListLedger returns the shop's entries, newest first.
 	ListLedger(ctx context.Context, shopID string, offset, limit int) ([]Entry, error)
+	// ApplyPendingMany is ApplyPending for several changes of one shop in one
+	// atomic update: only if the version is still seq, none of ps' refs is
+	// pending and the balance, taking the changes in order, never goes below
+	// zero, it adds their amounts, increments the version by len(ps) and
+	// appends ps. The caller gives ps distinct refs and the seqs seq+1,
+	// seq+2, … in order.
+	ApplyPendingMany(ctx context.Context, shopID string, seq int64, ps []Pending) (applied bool, err error)
+	// InsertLedgerMany records es; inserted[i] is false when the shop's
+	// ledger already holds an entry with es[i].Ref. After an error some of
+	// es may be recorded.
+	InsertLedgerMany(ctx context.Context, es []Entry) (inserted []bool, err error)
+	// LedgerByRefs reads the shop's entries with the given refs, keyed by
+	// ref; a ref with no entry is absent from the map.
+	LedgerByRefs(ctx context.Context, shopID string, refs []string) (map[string]Entry, error)
+	// ClearPendingMany removes the pending changes ps (as read by Account or
+	// given to ApplyPendingMany) from the shop, those still there.
+	ClearPendingMany(ctx context.Context, shopID string, ps []Pending) error
 	// ShopsWithPending lists the shops with a pending change older than before.
 	ShopsWithPending(ctx context.Context, before time.Time) ([]string, error)
 	// ShopIDs returns up to limit shop ids greater than after, in order.
@@ -55,13 +73,16 @@ type Options struct {
 }
 
 // Service applies balance changes. It is safe for concurrent use, also from
-// several processes sharing one database.
+// several processes sharing one database. Within one Service the changes of
+// one shop take turns (see shopLocks); across processes the compare-and-set
+// keeps them apart.
 type Service struct {
 	store       Store
 	prices      Prices
 	log         *slog.Logger
 	now         func() time.Time
 	maxAttempts int
+	locks       shopLocks
 }
 
 // New returns a Service over store.
@@ -128,17 +149,17 @@ func (s *Service) History(ctx context.Context, shopID string, offset, limit int)
 // apply runs the protocol described in the package comment. delta is signed,
 // amount is what the caller gave (validated > 0).
 func (s *Service) apply(ctx context.Context, shopID, ref string, delta, amount int64, kind Kind, meta Meta) (Entry, error) {
-	if amount <= 0 {
-		return Entry{}, fmt.Errorf("billing: %s %s of %d: %w", kind, ref, amount, ErrInvalidAmount)
+	if err := check(ref, amount, kind); err != nil {
+		return Entry{}, err
 	}
-	if ref == "" {
-		return Entry{}, fmt.Errorf("billing: %s of %d: %w", kind, amount, ErrInvalidRef)
+	unlock, err := s.locks.lock(ctx, shopID)
+	if err != nil {
+		return Entry{}, fmt.Errorf("billing: %s %s: %w", kind, ref, err)
 	}
+	defer unlock()
 	for attempt := range s.maxAttempts {
 		if attempt > 0 {
-			// Someone else changed the balance between our read and our
-			// write; a short random pause spreads the contenders out.
-			if err := sleep(ctx, time.Duration(mrand.IntN(min(attempt, 20)+1))*time.Millisecond); err != nil {
+			if err := pause(ctx, attempt); err != nil {
 				return Entry{}, fmt.Errorf("billing: %s %s: %w", kind, ref, err)
 			}
 		}
@@ -172,20 +193,7 @@ func (s *Service) apply(ctx context.Context, shopID, ref string, delta, amount i
 		if delta < 0 && acc.Balance+delta < 0 {
 			return Entry{}, fmt.Errorf("billing: %s %s of %d with balance %d: %w", kind, ref, amount, acc.Balance, ErrInsufficientFunds)
 		}
-		p := Pending{Op: newOp(), Entry: Entry{
-			ShopID:         shopID,
-			Ref:            ref,
-			Kind:           kind,
-			Amount:         delta,
-			BalanceAfter:   acc.Balance + delta,
-			Seq:            acc.Seq + 1,
-			Actor:          meta.Actor,
-			ParcelID:       meta.ParcelID,
-			NotificationID: meta.NotificationID,
-			// Millisecond precision is what the database keeps, so the
-			// entry returned now equals the one a replay reads back.
-			CreatedAt: s.now().UTC().Truncate(time.Millisecond),
-		}}
+		p := newPending(shopID, ref, kind, delta, acc.Balance+delta, acc.Seq+1, meta, s.stamp())
 		applied, err := s.store.ApplyPending(ctx, shopID, acc.Seq, p)
 		if err != nil {
 			return Entry{}, fmt.Errorf("billing: %s %s: apply: %w", kind, ref, err)
@@ -200,6 +208,46 @@ func (s *Service) apply(ctx context.Context, shopID, ref string, delta, amount i
 		return e, nil
 	}
 	return Entry{}, fmt.Errorf("billing: %s %s after %d attempts: %w", kind, ref, s.maxAttempts, ErrBusy)
+}
+
+// check validates the amount and ref of a change.
+func check(ref string, amount int64, kind Kind) error {
+	if amount <= 0 {
+		return fmt.Errorf("billing: %s %s of %d: %w", kind, ref, amount, ErrInvalidAmount)
+	}
+	if ref == "" {
+		return fmt.Errorf("billing: %s of %d: %w", kind, amount, ErrInvalidRef)
+	}
+	return nil
+}
+
+// pause waits before another attempt of a compare-and-set: someone else
+// changed the balance between our read and our write, and a short random
+// pause spreads the contenders out.
+func pause(ctx context.Context, attempt int) error {
+	return sleep(ctx, time.Duration(mrand.IntN(min(attempt, 20)+1))*time.Millisecond)
+}
+
+// stamp is the creation time of a change. Millisecond precision is what the
+// database keeps, so the entry returned now equals the one a replay reads
+// back.
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// newPending is the pending record of a change of delta that leaves the
+// balance at after and the balance version at seq.
+func newPending(shopID, ref string, kind Kind, delta, after, seq int64, meta Meta, at time.Time) Pending {
+	return Pending{Op: newOp(), Entry: Entry{
+		ShopID:         shopID,
+		Ref:            ref,
+		Kind:           kind,
+		Amount:         delta,
+		BalanceAfter:   after,
+		Seq:            seq,
+		Actor:          meta.Actor,
+		ParcelID:       meta.ParcelID,
+		NotificationID: meta.NotificationID,
+		CreatedAt:      at,
+	}}
 }
 
 // finish records a pending change in the ledger and removes it from the shop.
@@ -253,17 +301,17 @@ func (s *Service) settle(ctx context.Context, shopID string, cutoff time.Time) (
 	if !found {
 		return 0, fmt.Errorf("billing: settle %s: %w", shopID, ErrUnknownShop)
 	}
-	n := 0
+	var due []Pending
 	for _, p := range acc.Pending {
-		if !cutoff.IsZero() && !p.CreatedAt.Before(cutoff) {
-			continue
+		if cutoff.IsZero() || p.CreatedAt.Before(cutoff) {
+			due = append(due, p)
 		}
-		if _, err := s.finish(ctx, p); err != nil {
-			return n, fmt.Errorf("billing: settle %s: %s: %w", shopID, p.Ref, err)
-		}
-		n++
 	}
-	return n, nil
+	// All at once, as a batch left them: one insert and one clearing.
+	if _, err := s.finishMany(ctx, shopID, due); err != nil {
+		return 0, fmt.Errorf("billing: settle %s: %w", shopID, err)
+	}
+	return len(due), nil
 }
 
 // RepairPending finishes the changes left pending longer than olderThan —

@@ -33,7 +33,7 @@ func newFixture(t *testing.T) fixture {
 
 // shop installs a shop with a welcome balance and records the welcome credit,
 // as the install handler does.
-func (f fixture) shop(t *testing.T, insalesID, welcome int64) string {
+func (f fixture) shop(t testing.TB, insalesID, welcome int64) string {
 	t.Helper()
 	ctx := context.Background()
 	s, _, err := f.db.Shops().InstallShop(ctx, shopapp.InstallRecord{InsalesID: insalesID, Domain: "shop.myinsales.ru"}, welcome, time.Now())
@@ -47,7 +47,7 @@ func (f fixture) shop(t *testing.T, insalesID, welcome int64) string {
 }
 
 // entries reads a shop's whole ledger in the order of its changes.
-func (f fixture) entries(t *testing.T, shopID string) []billing.Entry {
+func (f fixture) entries(t testing.TB, shopID string) []billing.Entry {
 	t.Helper()
 	all, err := f.svc.History(context.Background(), shopID, 0, 10_000)
 	if err != nil {
@@ -61,7 +61,7 @@ func (f fixture) entries(t *testing.T, shopID string) []billing.Entry {
 // pending, a non-negative balance equal to the ledger sum, and a ledger that
 // replays exactly — versions 1..n, each balance_after the previous plus its
 // amount, the last one the balance.
-func (f fixture) checkInvariants(t *testing.T, shopID string) int64 {
+func (f fixture) checkInvariants(t testing.TB, shopID string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	acc, found, err := f.db.Ledger().Account(ctx, shopID)

@@ -3,11 +3,14 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/event"
 
+	"parceltrack/billing"
 	"parceltrack/storage"
 	"parceltrack/tracking"
 )
@@ -103,6 +106,55 @@ func BenchmarkClaim(b *testing.B) {
 		at := now.Add(time.Duration(i) * 2 * time.Minute)
 		if _, err := db.Polls().ClaimDue(ctx, "bench", at, at, time.Minute, 100); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLedgerByRefs compares the two ways of looking up a batch's 50
+// refs in a ledger of 1,000 and 10,000 entries: one find of all the keys
+// with $in, and one find by _id per ref. Half the refs are in the ledger.
+// Run with:
+//
+//	go test -run '^$' -bench LedgerByRefs -benchtime 20x ./storage/
+func BenchmarkLedgerByRefs(b *testing.B) {
+	var trips atomic.Int64
+	db := server.MonitoredDB(b, &event.CommandMonitor{Started: func(context.Context, *event.CommandStartedEvent) { trips.Add(1) }})
+	ctx := context.Background()
+	loaded := 0
+	for _, n := range []int{1000, 10000} {
+		for loaded < n {
+			var es []billing.Entry
+			for range min(1000, n-loaded) {
+				loaded++
+				es = append(es, billing.Entry{ShopID: "shop", Ref: fmt.Sprintf("sms:%d", loaded), Kind: billing.KindSMS,
+					Amount: -1, Seq: int64(loaded), Actor: billing.Actor{Type: billing.ActorSystem}})
+			}
+			if _, err := db.Ledger().InsertLedgerMany(ctx, es); err != nil {
+				b.Fatal(err)
+			}
+		}
+		refs := make([]string, 50)
+		for i := range refs {
+			refs[i] = fmt.Sprintf("sms:%d", n-24+i) // the last 25 entries and 25 refs not there
+		}
+		for _, way := range []struct {
+			name string
+			each bool
+		}{{"in", false}, {"each", true}} {
+			l := storage.LedgerFindingEach(db, way.each)
+			b.Run(fmt.Sprintf("ledger=%d/%s", n, way.name), func(b *testing.B) {
+				trips.Store(0)
+				b.ResetTimer()
+				for range b.N {
+					got, err := l.LedgerByRefs(ctx, "shop", refs)
+					if err != nil || len(got) != 25 {
+						b.Fatalf("%d found, %v", len(got), err)
+					}
+				}
+				b.ReportMetric(float64(trips.Load())/float64(b.N), "roundtrips/op")
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/op")
+				b.ReportMetric(0, "ns/op")
+			})
 		}
 	}
 }

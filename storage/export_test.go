@@ -32,3 +32,11 @@ func JobsSortedAt(d *DB, now func() time.Time) *Jobs {
 	j.insertOrder = false
 	return j
 }
+
+// LedgerFindingEach is the money store with LedgerByRefs reading one ref per
+// round trip (each) or all in one find, whatever the server.
+func LedgerFindingEach(d *DB, each bool) *Ledger {
+	l := d.Ledger()
+	l.findEach = each
+	return l
+}

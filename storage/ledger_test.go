@@ -2,6 +2,9 @@ package storage_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -152,5 +155,127 @@ func TestLedgerEntries(t *testing.T) {
 	}
 	if !slices.Equal(refs, []string{"r2", "r1"}) {
 		t.Fatalf("page after the newest: %v", refs)
+	}
+}
+
+func refsOf(ps []billing.Pending) []string {
+	var refs []string
+	for _, p := range ps {
+		refs = append(refs, p.Ref)
+	}
+	return refs
+}
+
+// step is what a compare-and-set did.
+type step struct {
+	applied bool
+	balance int64
+	err     error
+}
+
+func TestApplyPendingManyIsOneCompareAndSet(t *testing.T) {
+	t.Parallel()
+	db := server.DB(t)
+	ctx := context.Background()
+	l := db.Ledger()
+	shop := newShop(t, db, 1)
+	batch := func(ps ...billing.Pending) []billing.Pending { return ps }
+
+	steps := []struct {
+		name    string
+		seq     int64
+		ps      []billing.Pending
+		applied bool
+		balance int64
+	}{
+		{"two credits at the current version", 0, batch(pending(shop, "a", 1000, 1000, 1), pending(shop, "b", 500, 1500, 2)), true, 1500},
+		{"stale version is refused", 0, batch(pending(shop, "c", 10, 10, 1)), false, 1500},
+		{"one ref already pending refuses the batch", 2, batch(pending(shop, "c", -100, 1400, 3), pending(shop, "a", -100, 1300, 4)), false, 1500},
+		{"debits within the balance", 2, batch(pending(shop, "c", -1000, 500, 3), pending(shop, "d", -500, 0, 4)), true, 0},
+		{"a debit the balance cannot pay before a later credit", 4, batch(pending(shop, "e", -10, -10, 5), pending(shop, "f", 100, 90, 6)), false, 0},
+		{"the same changes in the order the balance can pay", 4, batch(pending(shop, "f", 100, 100, 5), pending(shop, "e", -10, 90, 6)), true, 90},
+	}
+	for _, s := range steps {
+		applied, err := l.ApplyPendingMany(ctx, shop, s.seq, s.ps)
+		acc, _, accErr := l.Account(ctx, shop)
+		if got := (step{applied, acc.Balance, errors.Join(err, accErr)}); got != (step{s.applied, s.balance, nil}) {
+			t.Fatalf("%s: got %+v, want applied=%v balance=%d", s.name, got, s.applied, s.balance)
+		}
+	}
+	// The single compare-and-set refuses a ref pending among several too.
+	if applied, err := l.ApplyPending(ctx, shop, 6, pending(shop, "c", 5, 95, 7)); applied || err != nil {
+		t.Fatalf("a ref pending among others: applied=%v err=%v", applied, err)
+	}
+	if _, err := l.ApplyPendingMany(ctx, shop, 6, nil); err == nil {
+		t.Fatal("an empty batch was accepted")
+	}
+	acc, _, _ := l.Account(ctx, shop)
+	if refs := refsOf(acc.Pending); acc.Seq != 6 || !slices.Equal(refs, []string{"a", "b", "c", "d", "f", "e"}) {
+		t.Fatalf("seq %d, pending %v", acc.Seq, refs)
+	}
+
+	// Cleared as read back, with one change that is not there; then again.
+	gone := batch(acc.Pending[1], acc.Pending[3], pending(shop, "x", 1, 1, 7))
+	for range 2 {
+		if err := l.ClearPendingMany(ctx, shop, gone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.ClearPendingMany(ctx, shop, nil); err != nil {
+		t.Fatalf("clearing nothing: %v", err)
+	}
+	acc, _, _ = l.Account(ctx, shop)
+	if refs := refsOf(acc.Pending); !slices.Equal(refs, []string{"a", "c", "f", "e"}) || acc.Balance != 90 {
+		t.Fatalf("after clear: balance %d, pending %v", acc.Balance, refs)
+	}
+}
+
+func TestLedgerBatchEntries(t *testing.T) {
+	t.Parallel()
+	db := server.DB(t)
+	ctx := context.Background()
+	shopA, shopB := newShop(t, db, 1), newShop(t, db, 2)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	entry := func(shop, ref string, amount int64, i int) billing.Entry {
+		return billing.Entry{ShopID: shop, Ref: ref, Kind: billing.KindSMS, Amount: amount, Seq: int64(i),
+			NotificationID: "n" + ref, Actor: billing.Actor{Type: billing.ActorSystem},
+			CreatedAt: t0.Add(time.Duration(i) * time.Minute)}
+	}
+	l := db.Ledger()
+	first := entry(shopA, "r2", -120, 2)
+	if inserted, err := l.InsertLedger(ctx, first); err != nil || !inserted {
+		t.Fatalf("insert: %v %v", inserted, err)
+	}
+	inserted, err := l.InsertLedgerMany(ctx, []billing.Entry{
+		entry(shopA, "r1", 500, 1), entry(shopA, "r2", -999, 9), entry(shopA, "r3", -30, 3), entry(shopB, "r1", 70, 1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, false, true, true}; !slices.Equal(inserted, want) {
+		t.Fatalf("inserted %v, want %v", inserted, want)
+	}
+	if inserted, err := l.InsertLedgerMany(ctx, nil); err != nil || len(inserted) != 0 {
+		t.Fatalf("inserting nothing: %v %v", inserted, err)
+	}
+
+	for _, each := range []bool{false, true} {
+		t.Run(fmt.Sprintf("each=%v", each), func(t *testing.T) {
+			l := storage.LedgerFindingEach(db, each)
+			got, err := l.LedgerByRefs(ctx, shopA, []string{"r1", "r2", "missing", "r3"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]billing.Entry{"r1": entry(shopA, "r1", 500, 1), "r2": first, "r3": entry(shopA, "r3", -30, 3)}
+			if !maps.Equal(got, want) {
+				t.Fatalf("got %+v, want %+v", got, want)
+			}
+			if got, err := l.LedgerByRefs(ctx, shopB, []string{"r2", "r3"}); err != nil || len(got) != 0 {
+				t.Fatalf("shop A's refs in shop B: %+v %v", got, err)
+			}
+			if got, err := l.LedgerByRefs(ctx, shopB, nil); err != nil || len(got) != 0 {
+				t.Fatalf("no refs: %+v %v", got, err)
+			}
+		})
 	}
 }
