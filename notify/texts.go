@@ -1,5 +1,10 @@
 package notify
 
+import (
+	"html"
+	"strings"
+)
+
 // Trigger names what makes a message due (docs/state-model.md, "Messages").
 // The values are stored in the outbox and appear in message keys, so they
 // must never change.
@@ -108,126 +113,99 @@ func DefaultText(trigger Trigger, channel ChannelKind) (Text, bool) {
 // The voice text is said once (the channel repeats it), names the office
 // and the deadline rather than numbers a listener must note, and has no
 // abbreviations a speech engine would spell out.
+// E-mails are written once, as plain text; their HTML part is made from it
+// (plainToHTML), so the two cannot drift apart.
 func DefaultTexts() []Text {
 	const (
 		shipped  = "Посылка отправлена"
 		arrived  = "Посылка прибыла в отделение"
 		reminder = "Напоминание забрать посылку"
-		// The merchant's e-mails end with the service's name: they come from
-		// us, not from the shop.
-		signature = "\n\n— parceltrack"
-		htmlSign  = "\n<p>— parceltrack</p>"
+		// What a buyer needs at the counter, and where the rest is.
+		collect = "Возьмите с собой паспорт и назовите в отделении трек-номер {track}.\n" +
+			"Адрес отделения и всё о посылке: {link}"
+		inTime = "Заберите его до {deadline}, иначе посылку вернут отправителю.\n\n"
 	)
+	// letter is an e-mail to the buyer: a greeting and the shop's signature.
+	letter := func(tr Trigger, title, subject, text string) Text {
+		return email(tr, title, subject, "Здравствуйте, {name}!\n\n"+text+"\n\nС уважением,\n{shop}")
+	}
+	// alert is an e-mail to the merchant: it comes from the service, not
+	// from the shop, and says so.
+	alert := func(tr Trigger, title, subject, text string) Text {
+		return email(tr, title, subject, "Здравствуйте!\n\n"+text+"\n\n— parceltrack")
+	}
+	sms := func(tr Trigger, title, body string) Text {
+		return Text{Trigger: tr, Channel: KindSMS, Title: title, Body: body}
+	}
 	return []Text{
-		{Trigger: TriggerShipped, Channel: KindSMS, Title: shipped,
-			Body: "{shop}: заказ {order} отправлен: {link}"},
-		{Trigger: TriggerShipped, Channel: KindEmail, Title: shipped,
-			Subject: "Заказ №{order} отправлен",
-			Body: "Здравствуйте, {name}!\n\n" +
-				"Ваш заказ №{order} отправлен Почтой России.\n" +
-				"В заказе: {products}.\n" +
-				"Трек-номер: {track}.\n\n" +
-				"Где сейчас посылка, видно здесь: {link}\n" +
-				"Когда она придёт в отделение, мы вам напишем.\n\n" +
-				"С уважением,\n{shop}",
-			HTML: "<p>Здравствуйте, {name}!</p>\n" +
-				"<p>Ваш заказ №{order} отправлен Почтой России.<br>\n" +
-				"В заказе: {products}.<br>\n" +
-				"Трек-номер: <strong>{track}</strong>.</p>\n" +
-				"<p><a href=\"{link}\">Где сейчас посылка</a>. Когда она придёт в отделение, мы вам напишем.</p>\n" +
-				"<p>С уважением,<br>\n{shop}</p>"},
-		{Trigger: TriggerArrived, Channel: KindSMS, Title: arrived,
-			Body: "{products} — ждёт на почте {office} до {deadline}"},
-		{Trigger: TriggerArrived, Channel: KindEmail, Title: arrived,
-			Subject: "Заказ №{order} ждёт вас в отделении",
-			Body: "Здравствуйте, {name}!\n\n" +
-				"Ваш заказ №{order} прибыл в отделение Почты России {office}.\n" +
-				"В заказе: {products}.\n" +
-				"Заберите его до {deadline}, иначе посылку вернут отправителю.\n\n" +
-				"Возьмите с собой паспорт и назовите в отделении трек-номер {track}.\n" +
-				"Адрес отделения и всё о посылке: {link}\n\n" +
-				"С уважением,\n{shop}",
-			HTML: "<p>Здравствуйте, {name}!</p>\n" +
-				"<p>Ваш заказ №{order} прибыл в отделение Почты России <strong>{office}</strong>.<br>\n" +
-				"В заказе: {products}.<br>\n" +
-				"Заберите его <strong>до {deadline}</strong>, иначе посылку вернут отправителю.</p>\n" +
-				"<p>Возьмите с собой паспорт и назовите в отделении трек-номер <strong>{track}</strong>.</p>\n" +
-				"<p><a href=\"{link}\">Адрес отделения и всё о посылке</a></p>\n" +
-				"<p>С уважением,<br>\n{shop}</p>"},
-		{Trigger: TriggerProbablyArrived, Channel: KindSMS, Title: "Посылка, скорее всего, уже в отделении",
-			Body: "{products} — скорее всего, уже ждёт вас в отделении почты"},
-		{Trigger: TriggerReminder, Channel: KindSMS, Title: reminder,
-			Body: "{products} — ждёт вас уже {days}, заберите до {deadline}"},
-		{Trigger: TriggerReminder, Channel: KindEmail, Title: reminder,
-			Subject: "Напоминаем: заказ №{order} ждёт вас на почте",
-			Body: "Здравствуйте, {name}!\n\n" +
-				"Ваш заказ №{order} ждёт вас в отделении {office} уже {days}.\n" +
-				"В заказе: {products}.\n" +
-				"Заберите его до {deadline}, иначе посылку вернут отправителю.\n\n" +
-				"Возьмите с собой паспорт и назовите в отделении трек-номер {track}.\n" +
-				"Адрес отделения и всё о посылке: {link}\n\n" +
-				"Если вы уже забрали заказ, не обращайте внимания на это письмо.\n\n" +
-				"С уважением,\n{shop}",
-			HTML: "<p>Здравствуйте, {name}!</p>\n" +
-				"<p>Ваш заказ №{order} ждёт вас в отделении <strong>{office}</strong> уже {days}.<br>\n" +
-				"В заказе: {products}.<br>\n" +
-				"Заберите его <strong>до {deadline}</strong>, иначе посылку вернут отправителю.</p>\n" +
-				"<p>Возьмите с собой паспорт и назовите в отделении трек-номер <strong>{track}</strong>.</p>\n" +
-				"<p><a href=\"{link}\">Адрес отделения и всё о посылке</a></p>\n" +
-				"<p>Если вы уже забрали заказ, не обращайте внимания на это письмо.</p>\n" +
-				"<p>С уважением,<br>\n{shop}</p>"},
+		sms(TriggerShipped, shipped, "{shop}: заказ {order} отправлен: {link}"),
+		letter(TriggerShipped, shipped, "Заказ №{order} отправлен",
+			"Ваш заказ №{order} отправлен Почтой России.\n"+
+				"В заказе: {products}.\n"+
+				"Трек-номер: {track}.\n\n"+
+				"Где сейчас посылка, видно здесь: {link}\n"+
+				"Когда она придёт в отделение, мы вам напишем."),
+		sms(TriggerArrived, arrived, "{products} — ждёт на почте {office} до {deadline}"),
+		letter(TriggerArrived, arrived, "Заказ №{order} ждёт вас в отделении",
+			"Ваш заказ №{order} прибыл в отделение Почты России {office}.\n"+
+				"В заказе: {products}.\n"+inTime+collect),
+		sms(TriggerProbablyArrived, "Посылка, скорее всего, уже в отделении",
+			"{products} — скорее всего, уже ждёт вас в отделении почты"),
+		sms(TriggerReminder, reminder, "{products} — ждёт вас уже {days}, заберите до {deadline}"),
+		letter(TriggerReminder, reminder, "Напоминаем: заказ №{order} ждёт вас на почте",
+			"Ваш заказ №{order} ждёт вас в отделении {office} уже {days}.\n"+
+				"В заказе: {products}.\n"+inTime+collect+"\n\n"+
+				"Если вы уже забрали заказ, не обращайте внимания на это письмо."),
 		{Trigger: TriggerReminder, Channel: KindVoice, Title: reminder,
 			Body: "Здравствуйте, {name}! Это магазин {shop}. " +
 				"Ваш заказ ждёт вас в почтовом отделении {office} уже {days}. " +
 				"Пожалуйста, заберите его до {deadline}. С собой нужен паспорт. Спасибо!"},
-		{Trigger: TriggerDelivered, Channel: KindSMS, Title: "Спасибо за покупку (выключено по умолчанию)",
-			Body: "{shop}: {name}, спасибо, что забрали заказ! Ждём вас снова"},
+		sms(TriggerDelivered, "Спасибо за покупку (выключено по умолчанию)",
+			"{shop}: {name}, спасибо, что забрали заказ! Ждём вас снова"),
 
-		{Trigger: TriggerReturned, Channel: KindEmail, Title: "Посылка возвращается", ToMerchant: true,
-			Subject: "Заказ №{order}: посылка возвращается к вам",
-			Body: "Здравствуйте!\n\n" +
-				"Посылка по заказу №{order} (покупатель {name}, трек-номер {track}) возвращается отправителю: " +
-				"покупатель её не забрал или отказался от неё.\n\n" +
-				"История посылки: {link}" + signature,
-			HTML: "<p>Здравствуйте!</p>\n" +
-				"<p>Посылка по заказу №{order} (покупатель {name}, трек-номер {track}) возвращается отправителю: " +
-				"покупатель её не забрал или отказался от неё.</p>\n" +
-				"<p><a href=\"{link}\">История посылки</a></p>" + htmlSign},
-		{Trigger: TriggerTrackError, Channel: KindEmail, Title: "Ошибка в трек-номере", ToMerchant: true,
-			Subject: "Заказ №{order}: ошибка в трек-номере",
-			Body: "Здравствуйте!\n\n" +
-				"Почта России не знает трек-номер {track} из заказа №{order} (покупатель {name}). " +
-				"Проверьте номер и исправьте его в заказе: отслеживание и сообщения покупателю начнутся сами.\n\n" +
-				"Подробнее: {link}" + signature,
-			HTML: "<p>Здравствуйте!</p>\n" +
-				"<p>Почта России не знает трек-номер <strong>{track}</strong> из заказа №{order} (покупатель {name}). " +
-				"Проверьте номер и исправьте его в заказе: отслеживание и сообщения покупателю начнутся сами.</p>\n" +
-				"<p><a href=\"{link}\">Подробнее</a></p>" + htmlSign},
-		{Trigger: TriggerStale, Channel: KindEmail, Title: "Посылка давно не движется", ToMerchant: true,
-			Subject: "Заказ №{order}: посылка давно не движется",
-			Body: "Здравствуйте!\n\n" +
-				"По посылке заказа №{order} (покупатель {name}, трек-номер {track}) Почта России давно не сообщает ничего нового. " +
-				"Посылка могла потеряться: спросите о ней в отделении, где её отправили, или подайте заявление на розыск.\n\n" +
-				"История посылки: {link}" + signature,
-			HTML: "<p>Здравствуйте!</p>\n" +
-				"<p>По посылке заказа №{order} (покупатель {name}, трек-номер {track}) Почта России давно не сообщает ничего нового. " +
-				"Посылка могла потеряться: спросите о ней в отделении, где её отправили, или подайте заявление на розыск.</p>\n" +
-				"<p><a href=\"{link}\">История посылки</a></p>" + htmlSign},
-		{Trigger: TriggerLowBalance, Channel: KindEmail, Title: "Баланс заканчивается", ToMerchant: true,
-			Subject: "{shop}: баланс заканчивается",
-			Body: "Здравствуйте!\n\n" +
-				"На балансе магазина {shop} осталось {balance}. " +
-				"Пополните его, чтобы отслеживание посылок и сообщения покупателям не остановились." + signature,
-			HTML: "<p>Здравствуйте!</p>\n" +
-				"<p>На балансе магазина {shop} осталось <strong>{balance}</strong>. " +
-				"Пополните его, чтобы отслеживание посылок и сообщения покупателям не остановились.</p>" + htmlSign},
-		{Trigger: TriggerBalanceExhausted, Channel: KindEmail, Title: "Баланс исчерпан", ToMerchant: true,
-			Subject: "{shop}: баланс исчерпан",
-			Body: "Здравствуйте!\n\n" +
-				"На балансе магазина {shop} {balance}: новые посылки не отслеживаются, а сообщения покупателям ждут. " +
-				"Пополните баланс — всё продолжится само, ничего не потеряется." + signature,
-			HTML: "<p>Здравствуйте!</p>\n" +
-				"<p>На балансе магазина {shop} <strong>{balance}</strong>: новые посылки не отслеживаются, а сообщения покупателям ждут. " +
-				"Пополните баланс — всё продолжится само, ничего не потеряется.</p>" + htmlSign},
+		alert(TriggerReturned, "Посылка возвращается", "Заказ №{order}: посылка возвращается к вам",
+			"Посылка по заказу №{order} (покупатель {name}, трек-номер {track}) возвращается отправителю: "+
+				"покупатель её не забрал или отказался от неё.\n\n"+
+				"История посылки: {link}"),
+		alert(TriggerTrackError, "Ошибка в трек-номере", "Заказ №{order}: ошибка в трек-номере",
+			"Почта России не знает трек-номер {track} из заказа №{order} (покупатель {name}). "+
+				"Проверьте номер и исправьте его в заказе: отслеживание и сообщения покупателю начнутся сами.\n\n"+
+				"Подробнее: {link}"),
+		alert(TriggerStale, "Посылка давно не движется", "Заказ №{order}: посылка давно не движется",
+			"По посылке заказа №{order} (покупатель {name}, трек-номер {track}) Почта России давно не сообщает ничего нового. "+
+				"Посылка могла потеряться: спросите о ней в отделении, где её отправили, или подайте заявление на розыск.\n\n"+
+				"История посылки: {link}"),
+		alert(TriggerLowBalance, "Баланс заканчивается", "{shop}: баланс заканчивается",
+			"На балансе магазина {shop} осталось {balance}. "+
+				"Пополните его, чтобы отслеживание посылок и сообщения покупателям не остановились."),
+		alert(TriggerBalanceExhausted, "Баланс исчерпан", "{shop}: баланс исчерпан",
+			"На балансе магазина {shop} {balance}: новые посылки не отслеживаются, а сообщения покупателям ждут. "+
+				"Пополните баланс — всё продолжится само, ничего не потеряется."),
 	}
+}
+
+// email is an e-mail text with its HTML part made from the plain one.
+func email(tr Trigger, title, subject, body string) Text {
+	return Text{
+		Trigger: tr, Channel: KindEmail, Title: title, Subject: subject,
+		Body: body, HTML: plainToHTML(body), ToMerchant: tr.ToMerchant(),
+	}
+}
+
+// plainToHTML turns a plain text with placeholders into the same text as
+// HTML: the words escaped, a blank line a new paragraph, a line break a
+// <br>, and {link} a link. The placeholders pass through for RenderHTML,
+// which escapes their values.
+func plainToHTML(body string) string {
+	var b strings.Builder
+	for i, para := range strings.Split(body, "\n\n") {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		text := html.EscapeString(para)
+		text = strings.ReplaceAll(text, "\n", "<br>\n")
+		text = strings.ReplaceAll(text, "{link}", `<a href="{link}">{link}</a>`)
+		b.WriteString("<p>" + text + "</p>")
+	}
+	return b.String()
 }
