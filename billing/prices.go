@@ -2,7 +2,8 @@ package billing
 
 import (
 	"fmt"
-	"strconv"
+
+	"parceltrack/ru"
 )
 
 // Prices are what each unit of work costs a shop, in kopecks, and the balance
@@ -53,32 +54,9 @@ func (p Prices) Validate() error {
 // SMS is the price of a message of the given number of segments.
 func (p Prices) SMS(segments int) int64 { return p.SMSSegment * int64(segments) }
 
-// nbsp is the no-break space used between digit groups and before the rouble
-// sign: the amount never wraps across lines and it is the form a merchant can
-// copy into a spreadsheet set to the Russian locale.
-const nbsp = "\u00a0"
-
 // FormatRub shows kopecks as roubles the Russian way: "1 234,50 ₽" with
 // no-break spaces (U+00A0) between thousands and before the sign, a decimal
 // comma, always two kopeck digits, and a leading "-" for negative amounts.
-func FormatRub(kopecks int64) string {
-	neg := kopecks < 0
-	// Through uint64 so that the smallest int64 has a magnitude too.
-	mag := uint64(kopecks)
-	if neg {
-		mag = -mag
-	}
-	rub := strconv.FormatUint(mag/100, 10)
-	var out []byte
-	if neg {
-		out = append(out, '-')
-	}
-	for i, r := range []byte(rub) {
-		if i > 0 && (len(rub)-i)%3 == 0 {
-			out = append(out, nbsp...)
-		}
-		out = append(out, r)
-	}
-	out = fmt.Appendf(out, ",%02d%s₽", mag%100, nbsp)
-	return string(out)
-}
+// It is ru.Rub, so a price in the cabinet and a balance in a merchant's
+// e-mail (notify) are written alike.
+func FormatRub(kopecks int64) string { return ru.Rub(kopecks) }

@@ -86,7 +86,7 @@ func trackView(v shopapp.BuyerView) trackData {
 		d.Waiting, d.Collect = true, trackCollect
 		d.Office = officeText(st.OfficeIndex, st.OfficeName)
 		if !st.Deadline.IsZero() {
-			d.Deadline = ru.Date(st.Deadline)
+			d.Deadline = ru.DayMonth(st.Deadline)
 			switch {
 			case tracking.StorageExpired(st.Deadline, v.Now):
 				d.Expired = true
@@ -99,7 +99,7 @@ func trackView(v shopapp.BuyerView) trackData {
 	}
 	for i := len(st.Events) - 1; i >= 0; i-- {
 		e := st.Events[i]
-		d.Events = append(d.Events, trackEvent{At: ru.Date(e.At) + ", " + e.At.Format("15:04"),
+		d.Events = append(d.Events, trackEvent{At: ru.DayMonth(e.At) + ", " + e.At.Format("15:04"),
 			Name: e.DisplayName(), Place: officeText(e.OfficeIndex, e.OfficeName)})
 	}
 	return d

@@ -3,12 +3,13 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"parceltrack/notify"
 	"parceltrack/onboarding"
 )
 
 // textsData is the list of default message texts.
 type textsData struct {
-	Texts []onboarding.Text
+	Texts []notify.Text
 }
 
 // wizardTextsShow is GET /app/wizard/texts: where the message texts are
@@ -18,7 +19,7 @@ func (s *server) wizardTextsShow(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	return s.renderWizard(c, w, onboarding.StepTexts, viewWizardTexts, textsData{Texts: onboarding.DefaultTexts()}, nil)
+	return s.renderWizard(c, w, onboarding.StepTexts, viewWizardTexts, textsData{Texts: notify.DefaultTexts()}, nil)
 }
 
 // textsShow is GET /app/texts: the default message texts, until the
@@ -28,5 +29,5 @@ func (s *server) textsShow(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	return s.render(c, viewTexts, page{Title: "Тексты сообщений", Data: textsData{Texts: onboarding.DefaultTexts()}})
+	return s.render(c, viewTexts, page{Title: "Тексты сообщений", Data: textsData{Texts: notify.DefaultTexts()}})
 }

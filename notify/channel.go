@@ -1,8 +1,17 @@
 // Package notify turns parcel states into messages to buyers and merchants and
-// hands them to providers. The channel files (channel*.go, sms*.go, voice*.go,
-// email*.go, phone*.go, segments*.go) hold the provider side: a transport-neutral
-// Message, the Channel interface with Twilio SMS, Twilio voice and SMTP e-mail
-// implementations, typed send errors, phone normalisation and SMS segment counts.
+// hands them to providers.
+//
+// The message side is pure (no I/O): zones.go finds the buyer's time zone,
+// when.go the moments a message may go, texts.go and render.go hold the
+// default texts and fill their placeholders, plan.go says what a status makes
+// due (Plan) and whether it still is at send time (StillDue), and replay.go
+// runs both over a saved carrier history.
+//
+// The channel files (channel*.go, sms*.go, voice*.go, email*.go, phone*.go,
+// segments*.go) hold the provider side: a transport-neutral Message, the
+// Channel interface with Twilio SMS, Twilio voice and SMTP e-mail
+// implementations, typed send errors, phone normalisation and SMS segment
+// counts.
 package notify
 
 import "context"

@@ -3,6 +3,7 @@ package ru
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,21 +97,57 @@ func TestDays(t *testing.T) {
 	}
 }
 
-func TestDate(t *testing.T) {
+func TestDayMonth(t *testing.T) {
 	t.Parallel()
+	msk := time.FixedZone("MSK", 3*60*60)
 	tests := []struct {
+		name string
 		at   time.Time
 		want string
 	}{
-		{time.Date(2030, 3, 25, 23, 59, 0, 0, time.UTC), "25 марта"},
-		{time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "1 января"},
-		{time.Date(2030, 12, 31, 12, 0, 0, 0, time.UTC), "31 декабря"},
-		// The date is the location's: 23:30 UTC is already the next day in Moscow.
-		{time.Date(2030, 5, 9, 23, 30, 0, 0, time.UTC).In(time.FixedZone("MSK", 3*3600)), "10 мая"},
+		{"first of january", time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), "1 января"},
+		{"march", time.Date(2026, 3, 25, 23, 59, 59, 0, msk), "25 марта"},
+		{"may keeps its form", time.Date(2026, 5, 9, 0, 0, 0, 0, msk), "9 мая"},
+		{"longest month name", time.Date(2026, 9, 30, 8, 0, 0, 0, msk), "30 сентября"},
+		{"december", time.Date(2026, 12, 31, 8, 0, 0, 0, msk), "31 декабря"},
+		// The date is read in the instant's own location: 23:30 in Moscow on
+		// 31 March is already 1 April in Vladivostok.
+		{"own location decides", time.Date(2026, 3, 31, 23, 30, 0, 0, msk).In(time.FixedZone("VLAT", 10*60*60)), "1 апреля"},
 	}
 	for _, tt := range tests {
-		if got := Date(tt.at); got != tt.want {
-			t.Errorf("Date(%v) = %q, want %q", tt.at, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := DayMonth(tt.at); got != tt.want {
+				t.Errorf("DayMonth(%v) = %q, want %q", tt.at, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRub(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kopecks int64
+		want    string // ordinary spaces here stand for no-break spaces
+	}{
+		{0, "0,00 ₽"},
+		{1, "0,01 ₽"},
+		{10, "0,10 ₽"},
+		{100, "1,00 ₽"},
+		{123450, "1 234,50 ₽"},
+		{100000000, "1 000 000,00 ₽"},
+		{-1, "-0,01 ₽"},
+		{-99999, "-999,99 ₽"},
+		{math.MaxInt64, "92 233 720 368 547 758,07 ₽"},
+		{math.MinInt64, "-92 233 720 368 547 758,08 ₽"},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.FormatInt(tt.kopecks, 10), func(t *testing.T) {
+			t.Parallel()
+			got := Rub(tt.kopecks)
+			if want := strings.ReplaceAll(tt.want, " ", "\u00a0"); got != want {
+				t.Errorf("Rub(%d) = %q, want %q", tt.kopecks, got, want)
+			}
+		})
 	}
 }
