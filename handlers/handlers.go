@@ -82,6 +82,9 @@ type Deps struct {
 	// MessageStatuses records the callbacks' statuses
 	// (*storage.MessageStatuses); required with TwilioAuthToken.
 	MessageStatuses MessageStatusStore
+	// MessageReports settles the outbox's messages by the callbacks
+	// (*messages.Reports); nil records the statuses only.
+	MessageReports MessageReports
 	// Outbox lists what the sandbox Twilio and SMTP stand-ins received, for
 	// GET /sandbox/outbox; nil leaves the page out.
 	Outbox OutboxLister

@@ -43,6 +43,12 @@ type MessageStatusStore interface {
 	Get(ctx context.Context, providerID string) (notify.Delivery, error)
 }
 
+// MessageReports settles outbox messages by their delivery reports
+// (*messages.Reports); an unknown key is shopapp.ErrNotFound.
+type MessageReports interface {
+	Report(ctx context.Context, key string, dl notify.Delivery) error
+}
+
 // OutboxLister lists what the sandbox stand-ins received, newest first (the
 // wiring layer adapts the sandbox's own store).
 type OutboxLister interface {
@@ -73,6 +79,7 @@ type onboardDeps struct {
 	twilio       *client.RequestValidator
 	twilioURL    string
 	statuses     MessageStatusStore
+	reports      MessageReports
 	outbox       OutboxLister
 }
 
@@ -88,6 +95,7 @@ func (d *onboardDeps) init(deps Deps) error {
 		d.shopAdminURL = func(domain string) string { return "https://" + domain + "/admin/" }
 	}
 	d.statuses = deps.MessageStatuses
+	d.reports = deps.MessageReports
 	if deps.TwilioAuthToken != "" {
 		v := client.NewRequestValidator(deps.TwilioAuthToken)
 		d.twilio, d.twilioURL = &v, deps.TwilioStatusURL

@@ -98,8 +98,9 @@ func (v *Voice) Send(ctx context.Context, m Message) (Result, error) {
 // twilio-go's twiml package, which escapes it (buyer names and product titles
 // may contain "<", "&" or quotes) and replaces characters XML cannot carry
 // with U+FFFD, so a stray control character cannot make Twilio reject the
-// call. voice sets the <Say voice> attribute when not empty; repeat reads the
-// text a second time after a two-second pause.
+// call. voice sets the <Say voice> attribute when not empty, and a Polly or
+// Google voice reads the text at SpeechRate; repeat reads the text a second
+// time after a two-second pause.
 //
 // The package takes attributes from a map, so with a voice the order of
 // language and voice varies between calls: compare documents parsed, not as
@@ -109,6 +110,12 @@ func TwiML(text, voice string, repeat bool) string {
 		Message:  strings.TrimSpace(text),
 		Language: "ru-RU",
 		Voice:    voice, // the twiml package leaves out empty attributes
+	}
+	if speaksSSML(voice) {
+		// A little slower than conversation, so a listener can note an
+		// office's number or a date.
+		say.Message = ""
+		say.InnerElements = []twiml.Element{prosody{twiml.VoiceProsody{Words: strings.TrimSpace(text), Rate: SpeechRate}}}
 	}
 	verbs := []twiml.Element{say}
 	if repeat {
@@ -120,4 +127,19 @@ func TwiML(text, voice string, repeat bool) string {
 		panic("notify: render twiml: " + err.Error())
 	}
 	return doc
+}
+
+// prosody is twiml.VoiceProsody written as SSML spells it: twilio-go names
+// the element "Prosody", and SSML's element names are lower case.
+type prosody struct{ twiml.VoiceProsody }
+
+func (prosody) GetName() string { return "prosody" }
+
+// SpeechRate is the <prosody rate> of calls read by a voice that takes SSML.
+const SpeechRate = "90%"
+
+// speaksSSML reports whether a Twilio voice reads SSML tags inside <Say>:
+// the Amazon Polly and Google voices do; the basic ones would not.
+func speaksSSML(voice string) bool {
+	return strings.HasPrefix(voice, "Polly.") || strings.HasPrefix(voice, "Google.")
 }

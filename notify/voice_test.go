@@ -34,6 +34,10 @@ func parseTwiML(t *testing.T, doc string) []verb {
 			XMLName xml.Name
 			Attrs   []xml.Attr `xml:",any,attr"`
 			Text    string     `xml:",chardata"`
+			Prosody *struct {
+				Rate string `xml:"rate,attr"`
+				Text string `xml:",chardata"`
+			} `xml:"prosody"`
 		} `xml:",any"`
 	}
 	if err := xml.Unmarshal([]byte(doc), &parsed); err != nil {
@@ -45,7 +49,12 @@ func parseTwiML(t *testing.T, doc string) []verb {
 		for _, a := range v.Attrs {
 			attrs[a.Name.Local] = a.Value
 		}
-		out = append(out, verb{Name: v.XMLName.Local, Attrs: attrs, Text: v.Text})
+		text := v.Text
+		if v.Prosody != nil {
+			// Read at a rate: the rate is told as an attribute of the verb.
+			attrs["prosody_rate"], text = v.Prosody.Rate, v.Prosody.Text
+		}
+		out = append(out, verb{Name: v.XMLName.Local, Attrs: attrs, Text: text})
 	}
 	return out
 }
@@ -83,12 +92,15 @@ func TestTwiML(t *testing.T) {
 			[]verb{say("Заказ\uFFFD \uFFFD[1mгруш")}},
 		{"invalid utf-8 replaced", "Заказ \xff", "", false,
 			[]verb{say("Заказ \uFFFD")}},
-		{"voice attribute", "Текст", "Polly.Tatyana", false,
-			[]verb{say("Текст", "voice", "Polly.Tatyana")}},
+		{"a Polly voice reads slower", "Текст", "Polly.Tatyana", false,
+			[]verb{say("Текст", "voice", "Polly.Tatyana", "prosody_rate", notify.SpeechRate)}},
+		{"a basic voice takes no SSML", "Текст", "alice", false,
+			[]verb{say("Текст", "voice", "alice")}},
 		{"voice attribute with quotes", "Текст", `a"b'<&>`, false,
 			[]verb{say("Текст", "voice", `a"b'<&>`)}},
 		{"repeat after a pause", "Текст & <ещё>", "Polly.Tatyana", true,
-			[]verb{say("Текст & <ещё>", "voice", "Polly.Tatyana"), pause, say("Текст & <ещё>", "voice", "Polly.Tatyana")}},
+			[]verb{say("Текст & <ещё>", "voice", "Polly.Tatyana", "prosody_rate", notify.SpeechRate), pause,
+				say("Текст & <ещё>", "voice", "Polly.Tatyana", "prosody_rate", notify.SpeechRate)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -117,13 +117,15 @@ func (a *App) runSetupJob(ctx context.Context, j jobs.Job) error {
 	return err
 }
 
-// OnStateChange is the poller's hook: it stores a status sync of the
-// parcel, which calls InSales later. An error makes the poller keep the
-// poll unfinished, so the change is seen, and this called, again.
-func (a *App) OnStateChange(ctx context.Context, parcelID string, from, to tracking.State) error {
-	if StatusRank(to) == 0 {
+// OnStateChange is the poller's hook: when the state moved, it stores a
+// status sync of the parcel, which calls InSales later. An error makes the
+// poller keep the poll unfinished, so the change is seen, and this called,
+// again.
+func (a *App) OnStateChange(ctx context.Context, c tracking.Change) error {
+	if !c.StateChanged() || StatusRank(c.Status.State) == 0 {
 		return nil
 	}
+	parcelID := c.Schedule.ID
 	j, err := jobs.New(JobStatusSync, parcelJob{ParcelID: parcelID})
 	if err != nil {
 		return fmt.Errorf("shopapp: status sync job: %w", err)

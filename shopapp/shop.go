@@ -92,8 +92,7 @@ type Settings struct {
 	// WebhookSecret is the secret path segment of the shop's webhook URL.
 	WebhookSecret string
 	StatusSync    StatusSync
-	Channels      Channels
-	SendWindow    SendWindow
+	Messages      MessageSettings
 	// StorageDays overrides the post office's storage period (0: the
 	// carrier's rule).
 	StorageDays int
@@ -108,11 +107,23 @@ type StatusSync struct {
 	Mapping map[string]string
 }
 
-// Channels switches whole message channels on or off for the shop.
-type Channels struct {
-	SMS   bool
-	Voice bool
-	Email bool
+// MessageSettings are the shop's choices about the messages its buyers
+// (and its owner) get. The zero value means the defaults: every trigger on
+// every channel except the thanks after delivery, 09:00–21:00 in the
+// buyer's time, reminders on waiting days 5, 10, 15, 20 and 25, calls on
+// days 7 and 14, a last-day reminder.
+type MessageSettings struct {
+	// Off switches one trigger's channel off, keyed "trigger/channel"
+	// ("reminder/voice"); only read.
+	Off          map[string]bool
+	Window       SendWindow
+	ReminderDays []int
+	VoiceDays    []int
+	NoLastDay    bool
+	// Delivered thanks the buyer after delivery.
+	Delivered bool
+	// CallsPerDay caps the shop's calls a day (0: the app's default).
+	CallsPerDay int
 }
 
 // SendWindow is when buyers may receive messages, in their local time, as

@@ -105,7 +105,9 @@ func TestOnStateChangeSyncsThroughTheHook(t *testing.T) {
 	if err := e.db.Parcels().ApplyTracking(ctx, parcel.ID, tracking.Status{State: tracking.StateDelivered}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.app.OnStateChange(ctx, parcel.ID, tracking.StateInTransit, tracking.StateDelivered); err != nil {
+	change := tracking.Change{Schedule: tracking.Schedule{ID: parcel.ID, State: tracking.StateInTransit},
+		Status: tracking.Status{State: tracking.StateDelivered}, At: time.Now()}
+	if err := e.app.OnStateChange(ctx, change); err != nil {
 		t.Fatal(err)
 	}
 	o, err := e.client.GetOrder(ctx, insales.Shop{Domain: e.sb.ShopDomain(), Password: e.sb.State().Password, ID: shop.InsalesID}, orderID)

@@ -29,7 +29,7 @@ func collections() []string {
 	return []string{
 		colMigrations, colLeases, colShops, colLedger, colParcels, colPolls, colPollLeases, colBudgets, colSettings,
 		colTickets, colAPIUsers, colEventsSeen, colMessageStatus, colSessions, colVerifications, colCSRFTokens,
-		colOrderParcels, colRateLimits, colJobs, colJobLeases, colLinks,
+		colOrderParcels, colRateLimits, colJobs, colJobLeases, colLinks, colNotifications, colNotificationLeases,
 	}
 }
 
@@ -111,6 +111,16 @@ func Migrations() []Migration {
 		{ID: "0010_rate_limits", Indexes: []IndexSpec{
 			// The sweep of expired counters.
 			{Collection: colRateLimits, Name: "expires_at", Keys: bson.D{{Key: "expires_at", Value: 1}}},
+		}},
+		{ID: "0011_notifications", Indexes: []IndexSpec{
+			// The dispatcher's due rows (rows with nothing to do have none).
+			{Collection: colNotifications, Name: "next_at", Keys: bson.D{{Key: "next_at", Value: 1}}},
+			// A shop's rows waiting for a credit, and its messages.
+			{Collection: colNotifications, Name: "shop_status", Keys: bson.D{{Key: "shop_id", Value: 1}, {Key: "status", Value: 1}}},
+			// A parcel's messages.
+			{Collection: colNotifications, Name: "parcel", Keys: bson.D{{Key: "parcel_id", Value: 1}, {Key: "send_at", Value: 1}}},
+			// Dropping ended leases at each claim.
+			{Collection: colNotificationLeases, Name: "until", Keys: bson.D{{Key: "until", Value: 1}}},
 		}},
 	}
 }

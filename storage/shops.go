@@ -67,8 +67,7 @@ type settingsDoc struct {
 	WebhookIDs    []int64       `bson:"webhook_ids,omitempty"`
 	WebhookSecret string        `bson:"webhook_secret,omitempty"`
 	StatusSync    statusSyncDoc `bson:"status_sync"`
-	Channels      channelsDoc   `bson:"channels"`
-	SendWindow    sendWindowDoc `bson:"send_window"`
+	Messages      messagesDoc   `bson:"messages"`
 	StorageDays   int           `bson:"storage_days,omitempty"`
 }
 
@@ -77,15 +76,21 @@ type statusSyncDoc struct {
 	Mapping map[string]string `bson:"mapping,omitempty"`
 }
 
-type channelsDoc struct {
-	SMS   bool `bson:"sms"`
-	Voice bool `bson:"voice"`
-	Email bool `bson:"email"`
+type messagesDoc struct {
+	Off          map[string]bool `bson:"off,omitempty"`
+	FromMinute   int             `bson:"from_minute,omitempty"`
+	ToMinute     int             `bson:"to_minute,omitempty"`
+	ReminderDays []int           `bson:"reminder_days,omitempty"`
+	VoiceDays    []int           `bson:"voice_days,omitempty"`
+	NoLastDay    bool            `bson:"no_last_day,omitempty"`
+	Delivered    bool            `bson:"delivered,omitempty"`
+	CallsPerDay  int             `bson:"calls_per_day,omitempty"`
 }
 
-type sendWindowDoc struct {
-	FromMinute int `bson:"from_minute,omitempty"`
-	ToMinute   int `bson:"to_minute,omitempty"`
+func (d messagesDoc) settings() shopapp.MessageSettings {
+	return shopapp.MessageSettings{Off: d.Off, Window: shopapp.SendWindow{FromMinute: d.FromMinute, ToMinute: d.ToMinute},
+		ReminderDays: d.ReminderDays, VoiceDays: d.VoiceDays, NoLastDay: d.NoLastDay, Delivered: d.Delivered,
+		CallsPerDay: d.CallsPerDay}
 }
 
 type setupDoc struct {
@@ -121,8 +126,7 @@ func (d shopDoc) shop() shopapp.Shop {
 			TrackFieldID: d.Settings.TrackFieldID, WidgetID: d.Settings.WidgetID, WidgetKey: d.Settings.WidgetKey,
 			WebhookIDs: d.Settings.WebhookIDs, WebhookSecret: d.Settings.WebhookSecret,
 			StatusSync:  shopapp.StatusSync{Enabled: d.Settings.StatusSync.Enabled, Mapping: d.Settings.StatusSync.Mapping},
-			Channels:    shopapp.Channels(d.Settings.Channels),
-			SendWindow:  shopapp.SendWindow(d.Settings.SendWindow),
+			Messages:    d.Settings.Messages.settings(),
 			StorageDays: d.Settings.StorageDays,
 		},
 		Balance:       d.Balance,
@@ -458,6 +462,15 @@ func (s *Shops) SaveStatusSync(ctx context.Context, shopID string, st shopapp.St
 	}
 	return s.set(ctx, "save status sync", shopID, now, bson.D{
 		{Key: "settings.status_sync", Value: statusSyncDoc{Enabled: st.Enabled, Mapping: mapping}},
+	})
+}
+
+// SaveMessageSettings replaces the shop's message settings.
+func (s *Shops) SaveMessageSettings(ctx context.Context, shopID string, m shopapp.MessageSettings, now time.Time) error {
+	return s.set(ctx, "save message settings", shopID, now, bson.D{
+		{Key: "settings.messages", Value: messagesDoc{Off: m.Off, FromMinute: m.Window.FromMinute, ToMinute: m.Window.ToMinute,
+			ReminderDays: m.ReminderDays, VoiceDays: m.VoiceDays, NoLastDay: m.NoLastDay, Delivered: m.Delivered,
+			CallsPerDay: m.CallsPerDay}},
 	})
 }
 

@@ -148,6 +148,21 @@ type Verdict struct {
 // Failed reports whether the poll brought no answer.
 func (v Verdict) Failed() bool { return v.Status.State == "" }
 
+// Change is what a stored poll changed about a parcel — its history, its
+// state or both — told to the hooks that follow parcels (status sync,
+// messages).
+type Change struct {
+	// Schedule is the parcel's schedule as it was claimed: its State is the
+	// state before the poll.
+	Schedule Schedule
+	// Status is the parcel classified at At (the tracking clock).
+	Status Status
+	At     time.Time
+}
+
+// StateChanged reports whether the state moved, not only the history.
+func (c Change) StateChanged() bool { return c.Status.State != c.Schedule.State }
+
 // Judge applies one carrier answer to a scheduled parcel at now: a history
 // is classified (rules) and scheduled by the cadence; a rejection makes the
 // track wrong; a failure keeps the state and backs off — exponentially, and

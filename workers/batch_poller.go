@@ -85,8 +85,9 @@ type BatchPollerOptions struct {
 	Rules         tracking.Rules
 	Logger        *slog.Logger
 	Metrics       prometheus.Registerer
-	// OnChange is told about every parcel whose state changed, as with Poller.
-	OnChange func(ctx context.Context, parcelID string, from, to tracking.State) error
+	// OnChange is told about every parcel whose history or state changed,
+	// as with Poller.
+	OnChange func(ctx context.Context, c tracking.Change) error
 }
 
 // BatchPoller polls through the carrier's batch access: it claims due

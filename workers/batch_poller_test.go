@@ -167,7 +167,12 @@ func TestBatchPollerStoresWhatThePollerStores(t *testing.T) {
 	ctx := context.Background()
 	var changes atomic.Int64
 	b := f.batchPoller(t, "w1", workers.BatchPollerOptions{TicketSize: 25,
-		OnChange: func(context.Context, string, tracking.State, tracking.State) error { changes.Add(1); return nil }})
+		OnChange: func(_ context.Context, c tracking.Change) error {
+			if c.StateChanged() {
+				changes.Add(1)
+			}
+			return nil
+		}})
 
 	// Scenarios started at staggered times in the past, so the parcels are
 	// in every state.

@@ -76,12 +76,12 @@ type PollerOptions struct {
 	Rules         tracking.Rules
 	Logger        *slog.Logger
 	Metrics       prometheus.Registerer
-	// OnChange is told about every parcel whose state changed (status sync
-	// and, next, messages hang off it); it stores what the change makes due
-	// and must not block for long. An error leaves the poll unfinished: the
-	// parcel is polled again, the change seen again and OnChange called
-	// again, so nothing it should store is lost.
-	OnChange func(ctx context.Context, parcelID string, from, to tracking.State) error
+	// OnChange is told about every parcel whose history or state changed
+	// (status sync and messages hang off it); it stores what the change
+	// makes due and must not block for long. An error leaves the poll
+	// unfinished: the parcel is polled again, the change seen again and
+	// OnChange called again, so nothing it should store is lost.
+	OnChange func(ctx context.Context, c tracking.Change) error
 }
 
 // Poller claims due parcels, asks the carrier, classifies the answer and
@@ -382,7 +382,7 @@ type recorderOptions struct {
 	rules    tracking.Rules
 	logger   *slog.Logger
 	metrics  prometheus.Registerer
-	onChange func(ctx context.Context, parcelID string, from, to tracking.State) error
+	onChange func(ctx context.Context, c tracking.Change) error
 }
 
 func newRecorder(o recorderOptions) (*recorder, error) {
@@ -435,10 +435,11 @@ func (r *recorder) record(ctx context.Context, row tracking.Schedule, a tracking
 			return resultFailed
 		}
 	}
-	if v.StateChanged && r.onChange != nil {
+	if v.Changed && r.onChange != nil {
 		// Before the schedule moves on: if this fails the schedule still
-		// holds the old state, so the next poll sees the change again.
-		if err := r.onChange(wctx, row.ID, row.State, v.Status.State); err != nil {
+		// holds the old history and state, so the next poll sees the
+		// change again.
+		if err := r.onChange(wctx, tracking.Change{Schedule: row, Status: v.Status, At: now}); err != nil {
 			log.Error("state change left unfinished", slog.String("error", err.Error()))
 			return resultFailed
 		}

@@ -218,10 +218,10 @@ func TestStateChangeIsNeverLost(t *testing.T) {
 	calls := map[string]int{}
 	down := true
 	p := f.poller(t, "w", time.Now, func(o *workers.PollerOptions) {
-		o.OnChange = func(_ context.Context, id string, from, to tracking.State) error {
+		o.OnChange = func(_ context.Context, c tracking.Change) error {
 			mu.Lock()
 			defer mu.Unlock()
-			calls[id]++
+			calls[c.Schedule.ID]++
 			if down {
 				return errors.New("jobs: database unreachable")
 			}

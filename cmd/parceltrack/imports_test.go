@@ -51,6 +51,7 @@ func TestPackageDependencies(t *testing.T) {
 		{pkg: "handlers", refuse: []string{"storage", "workers"}, why: "the web layer talks to the domain"},
 		{pkg: "workers", refuse: []string{"storage", "handlers", "shopapp", "onboarding"}, why: "workers schedule and claim through interfaces they declare"},
 		{pkg: "shopapp", refuse: []string{"storage", "handlers", "workers", "onboarding"}, why: "the domain declares its stores"},
+		{pkg: "messages", only: []string{"shopapp", "notify", "billing", "tracking"}, why: "the outbox is domain: it declares its stores and runs nothing by itself"},
 		{pkg: "onboarding", refuse: []string{"storage", "handlers", "workers"}, why: "the domain declares its stores"},
 		{pkg: "storage", refuse: []string{"handlers", "workers"}, why: "storage implements what the domain declares"},
 	}
