@@ -59,6 +59,17 @@ type Config struct {
 	TwilioAuthToken  string
 	TwilioFrom       string
 	TwilioAPIURL     string
+	// TwilioVoice is the voice calls speak with (<Say voice>).
+	TwilioVoice string
+
+	// The message dispatcher: how often it looks for due messages, what
+	// each provider is handed per second by one process, and a shop's
+	// calls per day.
+	DispatchInterval time.Duration
+	SMSPerSec        float64
+	CallsPerSec      float64
+	EmailsPerSec     float64
+	CallsPerShopDay  int
 
 	SMTPHost     string
 	SMTPPort     int
@@ -237,6 +248,15 @@ func options() []option {
 			c.TwilioFrom = e164
 			return nil
 		}},
+		{key: "TWILIO_VOICE", def: "Polly.Tatyana", help: "voice calls speak with: a Russian Amazon Polly or Google voice reads slower and clearer (empty: Twilio's default)", set: func(c *Config, v string) error {
+			c.TwilioVoice = v
+			return nil
+		}},
+		{key: "DISPATCH_INTERVAL", def: "5s", help: "how often the dispatcher looks for due messages", set: durationSetter(func(c *Config) *time.Duration { return &c.DispatchInterval })},
+		{key: "SMS_PER_SECOND", def: "10", help: "SMS handed to Twilio per second per process", set: floatSetter(func(c *Config) *float64 { return &c.SMSPerSec })},
+		{key: "CALLS_PER_SECOND", def: "1", help: "calls placed per second per process (Twilio's default is 1)", set: floatSetter(func(c *Config) *float64 { return &c.CallsPerSec })},
+		{key: "EMAILS_PER_SECOND", def: "5", help: "e-mails handed to the SMTP server per second per process", set: floatSetter(func(c *Config) *float64 { return &c.EmailsPerSec })},
+		{key: "CALLS_PER_SHOP_DAY", def: "100", help: "calls one shop may place a day unless it chose fewer", set: intSetter(1, 100000, func(c *Config) *int { return &c.CallsPerShopDay })},
 		{key: "TWILIO_API_URL", def: "https://api.twilio.com", help: "Twilio REST API base (another URL for tests or a regional endpoint)", set: urlSetter(func(c *Config) *string { return &c.TwilioAPIURL })},
 		{key: "SMTP_HOST", def: "", help: "SMTP server for e-mail; empty sends e-mail to the built-in sandbox", set: func(c *Config, v string) error {
 			if _, _, err := net.SplitHostPort(v); err == nil || strings.ContainsAny(v, "/ @") {
@@ -318,6 +338,17 @@ func durationSetter(field func(*Config) *time.Duration) func(*Config, string) er
 			return fmt.Errorf("want a positive duration such as 30s or 5m")
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+func floatSetter(field func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return fmt.Errorf("want a positive number")
+		}
+		*field(c) = f
 		return nil
 	}
 }

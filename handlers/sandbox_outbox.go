@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"parceltrack/notify"
+	"parceltrack/ru"
 	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
@@ -25,6 +26,12 @@ type outboxRow struct {
 	// AppStatus is the delivery status the app recorded from the
 	// provider's callback ("" when none arrived).
 	AppStatus string
+	// LocalAt is when the message went in the recipient's own time;
+	// LocalHour its hour (-1: not a message the app planned).
+	LocalAt   string
+	LocalHour int
+	// TwiML is a call's document.
+	TwiML string
 }
 
 var outboxChannelTitles = map[string]string{
@@ -47,7 +54,15 @@ func (s *server) sandboxOutbox(c *fiber.Ctx) error {
 		if title == "" {
 			title = r.Channel
 		}
-		row := outboxRow{SandboxMessage: r, ChannelTitle: title, At: r.CreatedAt.In(tracking.Moscow).Format("02.01.2006 15:04:05")}
+		row := outboxRow{SandboxMessage: r, ChannelTitle: title, At: r.CreatedAt.In(tracking.Moscow).Format("02.01.2006 15:04:05"),
+			LocalHour: -1}
+		if !r.Local.IsZero() {
+			row.LocalAt = ru.DayMonth(r.Local) + ", " + r.Local.Format("15:04") + " (" + r.Local.Location().String() + ")"
+			row.LocalHour = r.Local.Hour()
+		}
+		if r.Channel == string(notify.KindVoice) {
+			row.TwiML = r.Raw
+		}
 		// Shows that the stand-in's signed callback reached the app.
 		if s.onboard.statuses != nil && r.Channel != string(notify.KindEmail) && len(rows) < outboxStatusLookups {
 			st, err := s.onboard.statuses.Get(c.UserContext(), r.ID)

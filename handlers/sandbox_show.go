@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"parceltrack/billing"
+	"parceltrack/ru"
 	"parceltrack/shopapp"
 	"parceltrack/tracking"
 )
@@ -16,6 +18,9 @@ type SandboxDemo interface {
 	Parcels(ctx context.Context) ([]shopapp.Parcel, error)
 	// Add tracks a number for the demo shop.
 	Add(ctx context.Context, track string) (shopapp.Parcel, error)
+	// Ledger is the demo shop's balance and its last limit changes,
+	// newest first.
+	Ledger(ctx context.Context, limit int) (int64, []billing.Entry, error)
 	// Now is the sandbox carrier's clock.
 	Now() time.Time
 }
@@ -30,9 +35,19 @@ type sandboxRow struct {
 type sandboxData struct {
 	Now     time.Time
 	Rows    []sandboxRow
+	Balance string
+	Ledger  []ledgerRow
 	Track   string
 	Problem string
 }
+
+// ledgerRow is one balance change on the sandbox page.
+type ledgerRow struct {
+	Ref, Kind, Amount, After, At string
+}
+
+// sandboxLedgerShown is how many balance changes the sandbox page lists.
+const sandboxLedgerShown = 30
 
 // sandboxShow lists the demo parcels with their states; the table refreshes
 // itself, so a person can watch parcels move as sandbox time runs.
@@ -46,6 +61,15 @@ func (s *server) renderSandbox(c *fiber.Ctx, d sandboxData) error {
 		return err
 	}
 	d.Now = s.demo.Now()
+	balance, entries, err := s.demo.Ledger(c.UserContext(), sandboxLedgerShown)
+	if err != nil {
+		return err
+	}
+	d.Balance = ru.Rub(balance)
+	for _, e := range entries {
+		d.Ledger = append(d.Ledger, ledgerRow{Ref: e.Ref, Kind: kindLabel(e.Kind), Amount: ru.Rub(e.Amount),
+			After: ru.Rub(e.BalanceAfter), At: e.CreatedAt.In(tracking.Moscow).Format("02.01.2006 15:04:05")})
+	}
 	for _, p := range parcels {
 		d.Rows = append(d.Rows, sandboxRow{Parcel: p, Status: p.Tracking(d.Now, tracking.Rules{})})
 	}
@@ -54,4 +78,29 @@ func (s *server) renderSandbox(c *fiber.Ctx, d sandboxData) error {
 		view = viewSandboxTable
 	}
 	return s.render(c, view, page{Title: "Песочница", Data: d})
+}
+
+// kindLabel names a balance change for the merchant.
+func kindLabel(k billing.Kind) string {
+	switch k {
+	case billing.KindTopup:
+		return "пополнение"
+	case billing.KindTrack:
+		return "отслеживание посылки"
+	case billing.KindTrackChange:
+		return "замена трек-номера"
+	case billing.KindSMS:
+		return "SMS"
+	case billing.KindVoice:
+		return "звонок"
+	case billing.KindEmail:
+		return "e-mail"
+	case billing.KindRefund:
+		return "возврат"
+	case billing.KindAdjustment:
+		return "корректировка"
+	case billing.KindWelcome:
+		return "приветственный бонус"
+	}
+	return string(k)
 }

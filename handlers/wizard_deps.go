@@ -69,6 +69,15 @@ type SandboxMessage struct {
 	Status    string
 	Error     string
 	CreatedAt time.Time
+	// Raw is what the stand-in received beyond the text: a call's TwiML.
+	Raw string
+	// Key, Trigger and Local come from the app's own record of the message
+	// when it has one: its outbox key (the ledger's ref), what made it due,
+	// and when it went on the tracking clock (the sandbox's) in the
+	// recipient's zone.
+	Key     string
+	Trigger string
+	Local   time.Time
 }
 
 // onboardDeps are the wizard's, the delivery callbacks' and the sandbox

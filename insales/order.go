@@ -207,12 +207,14 @@ func (o Order) BuyerName() string {
 	return joinNonEmpty(o.ShippingAddress.Surname, o.ShippingAddress.Name, o.ShippingAddress.Middlename)
 }
 
-// BuyerFirstName returns the name to greet the buyer with in a message.
-func (o Order) BuyerFirstName() string {
-	if n := strings.TrimSpace(o.Customer.Name); n != "" {
-		return n
+// BuyerGreeting returns the name to greet the buyer with in a message: the
+// first name and, when known, the patronymic, as Russians address each
+// other politely ("Анна Викторовна").
+func (o Order) BuyerGreeting() string {
+	if strings.TrimSpace(o.Customer.Name) != "" {
+		return joinNonEmpty(o.Customer.Name, o.Customer.Middlename)
 	}
-	return strings.TrimSpace(o.ShippingAddress.Name)
+	return joinNonEmpty(o.ShippingAddress.Name, o.ShippingAddress.Middlename)
 }
 
 // BuyerPhone returns the buyer's phone as typed (client phone, else the

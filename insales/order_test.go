@@ -211,8 +211,8 @@ func TestParseOrderEdgeCases(t *testing.T) {
 				if got := o.BuyerName(); got != "Тестов Иван" {
 					t.Errorf("BuyerName = %q", got)
 				}
-				if got := o.BuyerFirstName(); got != "Иван" {
-					t.Errorf("BuyerFirstName = %q", got)
+				if got := o.BuyerGreeting(); got != "Иван" {
+					t.Errorf("BuyerGreeting = %q", got)
 				}
 				if got := o.BuyerPhone(); got != "+7(900)000-11-22" {
 					t.Errorf("BuyerPhone = %q", got)

@@ -34,7 +34,7 @@ func compose(n Notification, a about) (letter, error) {
 	}
 	v := notify.Vars{Shop: a.shop.Title(), Link: a.link, Balance: a.balance, Zone: n.Location()}
 	if p := a.parcel; p != nil {
-		v.Name, v.Order, v.Track, v.Products = p.Buyer.Name, p.OrderNumber, p.Track, p.Products
+		v.Name, v.Order, v.Track, v.Products = p.Buyer.Addressed(), p.OrderNumber, p.Track, p.Products
 		st := a.status
 		v.OfficeIndex, v.OfficeName, v.Deadline, v.Days, v.DaysLeft = st.OfficeIndex, st.OfficeName, st.Deadline, st.Days, st.DaysLeft
 	}

@@ -42,7 +42,7 @@ type DispatcherOptions struct {
 	// StatusCallback is where Twilio reports delivery; each message's URL
 	// carries its key (?key=…).
 	StatusCallback string
-	// BatchSize rows are claimed at a time (default 50); Lease is how long
+	// BatchSize rows are claimed at a time (default 100); Lease is how long
 	// (default 2 min); Concurrency caps sends in flight (default 8).
 	BatchSize   int
 	Lease       time.Duration
@@ -82,7 +82,7 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 		return nil, errors.New("messages: dispatcher needs its stores, billing, budgets and links")
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 50
+		o.BatchSize = 100
 	}
 	if o.Lease <= 0 {
 		o.Lease = 2 * time.Minute
@@ -149,13 +149,58 @@ func (s *Stats) add(o Stats) {
 	s.Recovered += o.Recovered
 }
 
-// Drain runs batches until one comes back short, at most maxBatches.
+// Drain runs batches until one comes back short, at most maxBatches. The
+// next batch is claimed, checked and charged while the current one is
+// sent, so the provider's rate limit, not the database, sets the pace; a
+// batch is marked sending only when its turn to send comes, so a stop
+// while it waits leaves it queued (and charged, which its next claim
+// replays, not repeats).
 func (d *Dispatcher) Drain(ctx context.Context, maxBatches int) (Stats, error) {
+	type prepared struct {
+		b   *batch
+		err error
+	}
+	ready := make(chan prepared, 1)
+	stop := make(chan struct{})
+	go func() {
+		defer close(ready)
+		for range maxBatches {
+			b, err := d.prepareBatch(ctx)
+			if b == nil && err == nil {
+				return
+			}
+			select {
+			case ready <- prepared{b, err}:
+			case <-stop:
+				if b != nil {
+					d.release(ctx, b.claim)
+				}
+				return
+			}
+			if err != nil || b.stats.Claimed < d.o.BatchSize || ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		for p := range ready {
+			if p.b != nil {
+				d.release(ctx, p.b.claim)
+			}
+		}
+	}()
 	var total Stats
-	for range maxBatches {
-		st, err := d.RunOnce(ctx)
+	for p := range ready {
+		if p.err != nil {
+			if p.b != nil {
+				d.release(ctx, p.b.claim)
+			}
+			return total, p.err
+		}
+		st, err := d.sendBatch(ctx, p.b)
 		total.add(st)
-		if err != nil || st.Claimed < d.o.BatchSize || ctx.Err() != nil {
+		if err != nil {
 			return total, err
 		}
 	}
@@ -188,29 +233,47 @@ type parcelRead struct {
 // RunOnce claims one batch and works it. Rows it could not decide (a
 // database error) are given back untouched and come round again.
 func (d *Dispatcher) RunOnce(ctx context.Context) (Stats, error) {
+	b, err := d.prepareBatch(ctx)
+	if b == nil || err != nil {
+		if b != nil {
+			d.release(ctx, b.claim)
+		}
+		return Stats{}, err
+	}
+	return d.sendBatch(ctx, b)
+}
+
+// prepareBatch claims due rows, decides each and charges those to send;
+// nil when nothing is due.
+func (d *Dispatcher) prepareBatch(ctx context.Context) (*batch, error) {
 	now := d.o.TrackingClock()
 	claim, err := d.o.Store.ClaimDue(ctx, d.o.Owner, now, d.o.Clock(), d.o.Lease, d.o.BatchSize)
 	if err != nil {
-		return Stats{}, fmt.Errorf("messages: claim: %w", err)
+		return nil, fmt.Errorf("messages: claim: %w", err)
 	}
 	if len(claim.Rows) == 0 {
-		return Stats{}, nil
+		return nil, nil
 	}
 	b := &batch{claim: claim, now: now, stats: Stats{Claimed: len(claim.Rows)}, parcels: map[string]parcelRead{}}
-	defer d.release(ctx, claim)
-
 	for _, rows := range byShop(claim.Rows) {
 		if err := d.prepareShop(ctx, b, rows); err != nil {
 			d.o.Logger.Error("prepare messages", slog.String("shop_id", rows[0].ShopID), slog.String("error", err.Error()))
 		}
 	}
-	if !d.holds(claim) {
+	return b, nil
+}
+
+// sendBatch records the batch's decisions, marks its messages sending,
+// sends them and gives the claim back.
+func (d *Dispatcher) sendBatch(ctx context.Context, b *batch) (Stats, error) {
+	defer d.release(ctx, b.claim)
+	if !d.holds(b.claim) {
 		// Everything decided so far is redone by the next claimer: charges
 		// are idempotent by key, and nothing was marked or sent.
 		return b.stats, errors.New("messages: lease ran out before sending")
 	}
 	for _, j := range b.send {
-		j.n.Status, j.n.Attempts, j.n.NextAt, j.n.UpdatedAt = StatusSending, j.n.Attempts+1, now, d.o.Clock()
+		j.n.Status, j.n.Attempts, j.n.NextAt, j.n.UpdatedAt = StatusSending, j.n.Attempts+1, b.now, d.o.Clock()
 		b.save = append(b.save, j.n)
 	}
 	if err := d.o.Store.SaveMany(ctx, b.save); err != nil {

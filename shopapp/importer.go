@@ -429,7 +429,7 @@ func currentParcel(ps []Parcel) *Parcel {
 // flagged, like an e-mail address net/mail cannot parse.
 func orderFacts(o insales.Order) OrderFacts {
 	f := OrderFacts{
-		Buyer:          Buyer{Name: o.BuyerName()},
+		Buyer:          Buyer{Name: o.BuyerName(), Greeting: o.BuyerGreeting()},
 		Products:       o.ProductNames(),
 		DestPostcode:   o.DestinationZip(),
 		OrderUpdatedAt: o.UpdatedAt,

@@ -52,6 +52,14 @@ type Parcel struct {
 	UpdatedAt time.Time
 }
 
+// Addressed is the name messages greet the buyer with.
+func (b Buyer) Addressed() string {
+	if b.Greeting != "" {
+		return b.Greeting
+	}
+	return b.Name
+}
+
 // Stopped reports whether the parcel no longer follows its order.
 func (p Parcel) Stopped() bool { return !p.StoppedAt.IsZero() }
 
@@ -66,6 +74,9 @@ const (
 // kept as written and flagged (PhoneOK/EmailOK false).
 type Buyer struct {
 	Name string
+	// Greeting is how messages address the buyer ("Анна Викторовна");
+	// empty: Name.
+	Greeting string
 	// Phone is E.164 when PhoneOK.
 	Phone   string
 	PhoneOK bool

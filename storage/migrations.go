@@ -119,6 +119,8 @@ func Migrations() []Migration {
 			{Collection: colNotifications, Name: "shop_status", Keys: bson.D{{Key: "shop_id", Value: 1}, {Key: "status", Value: 1}}},
 			// A parcel's messages.
 			{Collection: colNotifications, Name: "parcel", Keys: bson.D{{Key: "parcel_id", Value: 1}, {Key: "send_at", Value: 1}}},
+			// What a provider id stands for (the sandbox outbox page).
+			{Collection: colNotifications, Name: "provider", Keys: bson.D{{Key: "provider_id", Value: 1}}},
 			// Dropping ended leases at each claim.
 			{Collection: colNotificationLeases, Name: "until", Keys: bson.D{{Key: "until", Value: 1}}},
 		}},

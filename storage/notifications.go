@@ -304,6 +304,25 @@ func (s *Notifications) ByParcel(ctx context.Context, parcelID string) ([]messag
 		options.Find().SetSort(bson.D{{Key: "send_at", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
+// ByProviderIDs finds the rows the providers know by these ids, keyed by
+// provider id: the sandbox outbox page's link from what a stand-in
+// received to what the app planned.
+func (s *Notifications) ByProviderIDs(ctx context.Context, ids []string) (map[string]messages.Notification, error) {
+	if len(ids) == 0 {
+		return map[string]messages.Notification{}, nil
+	}
+	// Served by index "provider".
+	rows, err := s.find(ctx, "notifications by provider id", bson.D{{Key: "provider_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]messages.Notification, len(rows))
+	for _, n := range rows {
+		out[n.ProviderID] = n
+	}
+	return out, nil
+}
+
 // ByShop lists up to limit of a shop's messages, the newest planned first.
 func (s *Notifications) ByShop(ctx context.Context, shopID string, limit int) ([]messages.Notification, error) {
 	// Served by index "shop_status" (its shop part).

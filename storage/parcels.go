@@ -50,11 +50,12 @@ type parcelDoc struct {
 }
 
 type buyerDoc struct {
-	Name    string `bson:"name,omitempty"`
-	Phone   string `bson:"phone,omitempty"`
-	PhoneOK bool   `bson:"phone_ok"`
-	Email   string `bson:"email,omitempty"`
-	EmailOK bool   `bson:"email_ok"`
+	Name     string `bson:"name,omitempty"`
+	Greeting string `bson:"greeting,omitempty"`
+	Phone    string `bson:"phone,omitempty"`
+	PhoneOK  bool   `bson:"phone_ok"`
+	Email    string `bson:"email,omitempty"`
+	EmailOK  bool   `bson:"email_ok"`
 }
 
 type orderStatusDoc struct {

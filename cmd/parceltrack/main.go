@@ -28,6 +28,9 @@ Commands:
   classify   print the state of a parcel from a saved carrier response:
              classify --carrier russianpost [--now RFC3339] [--entered-at RFC3339] FILE
   poll-once  poll one batch of due parcels and exit
+  dispatch-once send one batch of due messages and exit
+  plan       print the messages a buyer gets for a saved carrier response:
+             plan --carrier russianpost [--entered-at T] [--until T] [--postcode P] FILE
   reconcile  check every shop's balance against its ledger
   jobs       show the background jobs waiting and failed;
              jobs retry ID queues a failed one again
@@ -73,14 +76,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // commands are the binary's commands by name.
 func commands() map[string]func(context.Context, []string, io.Writer) error {
 	return map[string]func(context.Context, []string, io.Writer) error{
-		"serve":     func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleAll) },
-		"web":       func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWeb) },
-		"worker":    func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWorker) },
-		"migrate":   migrate,
-		"classify":  classify,
-		"poll-once": pollOnce,
-		"reconcile": reconcile,
-		"jobs":      jobsCommand,
+		"serve":         func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleAll) },
+		"web":           func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWeb) },
+		"worker":        func(ctx context.Context, _ []string, _ io.Writer) error { return serve(ctx, roleWorker) },
+		"migrate":       migrate,
+		"classify":      classify,
+		"poll-once":     pollOnce,
+		"dispatch-once": dispatchOnce,
+		"plan":          plan,
+		"reconcile":     reconcile,
+		"jobs":          jobsCommand,
 		"version": func(_ context.Context, _ []string, w io.Writer) error {
 			_, err := fmt.Fprintln(w, "parceltrack", version)
 			return err

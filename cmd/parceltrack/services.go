@@ -16,6 +16,7 @@ import (
 	"parceltrack/carriers/russianpost"
 	"parceltrack/insales"
 	"parceltrack/jobs"
+	"parceltrack/messages"
 	"parceltrack/notify"
 	"parceltrack/onboarding"
 	"parceltrack/sandbox/demo"
@@ -37,6 +38,9 @@ const (
 	sandboxRPPassword    = "sandbox-password"
 	sandboxInsalesID     = "parceltrack-sandbox"
 	sandboxInsalesSecret = "sandbox-app-secret"
+	// sandboxCallerID is the number sandbox calls come from (a call's
+	// caller ID must be a phone number, unlike an SMS sender).
+	sandboxCallerID = "+74950000000"
 )
 
 // services are the domain services of one process, built from env.
@@ -66,12 +70,18 @@ type services struct {
 	// sandbox Twilio and SMTP stand-ins they talk to when that provider is
 	// not configured (nil when it is). Nil without a web server.
 	sms             notify.Channel
+	voice           notify.Channel
 	email           notify.Channel
 	onboarding      *onboarding.Service
 	twilioSandbox   *twiliosandbox.Handler
 	smtpSink        *smtpsink.Sink
 	twilioToken     string
 	twilioStatusURL string
+	// The outbox: the planner hangs off the poller, the dispatcher runs in
+	// workers that have channels, reports settle delivery callbacks.
+	planner    *messages.Planner
+	dispatcher *messages.Dispatcher
+	reports    *messages.Reports
 }
 
 // buildServices wires the domain. selfURL is where this process's own web
@@ -115,6 +125,9 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 	if err := s.buildInsales(ctx, selfURL); err != nil {
 		return nil, err
 	}
+	if err := s.buildMessages(); err != nil {
+		return nil, err
+	}
 	var err error
 	s.poller, err = workers.NewPoller(workers.PollerOptions{
 		Owner: cfg.WorkerID, Polls: e.db.Polls(), Parcels: e.db.Parcels(), Budgets: e.db.Budgets(),
@@ -123,7 +136,7 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 		// The budget's days follow the tracking clock: in sandbox mode the
 		// carrier's days pass in minutes, and so does its budget.
 		TrackingClock: s.trackingClock, Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics,
-		OnChange: s.shopApp.OnStateChange,
+		OnChange: s.onChange,
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +145,7 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 		s.batchPoller, err = workers.NewBatchPoller(workers.BatchPollerOptions{Owner: cfg.WorkerID,
 			Polls: e.db.Polls(), Parcels: e.db.Parcels(), Tickets: e.db.Tickets(), Budgets: e.db.Budgets(),
 			Carrier: s.carrier, Concurrency: cfg.PollConcurrency, TrackingClock: s.trackingClock,
-			Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics, OnChange: s.shopApp.OnStateChange})
+			Rules: tracking.DefaultRules(), Logger: e.log, Metrics: e.metrics, OnChange: s.onChange})
 		if err != nil {
 			return nil, err
 		}
@@ -142,6 +155,45 @@ func buildServices(ctx context.Context, e *env, selfURL string) (*services, erro
 			Marks: e.db.Settings(), Welcome: s.prices.Welcome, Clock: s.trackingClock}
 	}
 	return s, nil
+}
+
+// buildMessages wires the outbox: the planner, delivery reports and, with
+// at least one channel, the dispatcher.
+func (s *services) buildMessages() error {
+	e, cfg := s.e, s.e.cfg
+	s.reports = messages.NewReports(e.db.Notifications(), s.billing, e.log, nil)
+	s.planner = messages.NewPlanner(messages.PlannerOptions{Store: e.db.Notifications(), Parcels: e.db.Parcels(),
+		Shops: e.db.Shops(), Logger: e.log})
+	var channels []notify.Channel
+	for _, ch := range []notify.Channel{s.sms, s.voice, s.email} {
+		if ch != nil {
+			channels = append(channels, ch)
+		}
+	}
+	if len(channels) == 0 {
+		return nil
+	}
+	var err error
+	s.dispatcher, err = messages.NewDispatcher(messages.DispatcherOptions{
+		Owner: cfg.WorkerID, Store: e.db.Notifications(), Parcels: e.db.Parcels(), Shops: e.db.Shops(),
+		Billing: s.billing, Budgets: e.db.Budgets(), Links: s.shopApp, Channels: channels,
+		Rates: map[notify.ChannelKind]float64{notify.KindSMS: cfg.SMSPerSec, notify.KindVoice: cfg.CallsPerSec,
+			notify.KindEmail: cfg.EmailsPerSec},
+		BaseURL: cfg.BaseURL, StatusCallback: s.twilioStatusURL, Lease: cfg.LeaseDuration,
+		CallsPerDay: cfg.CallsPerShopDay, Rules: tracking.DefaultRules(), TrackingClock: s.trackingClock,
+		Logger: e.log, Metrics: e.metrics,
+	})
+	return err
+}
+
+// onChange is the pollers' hook: a parcel's change moves its order status
+// (when the state moved) and plans its messages. Either failing leaves the
+// poll unfinished, so the change is seen again.
+func (s *services) onChange(ctx context.Context, c tracking.Change) error {
+	if err := s.shopApp.OnStateChange(ctx, c); err != nil {
+		return err
+	}
+	return s.planner.OnChange(ctx, c)
 }
 
 // buildInsales wires the InSales app, and in sandbox mode the sandbox shop
@@ -188,21 +240,27 @@ func (s *services) buildInsales(ctx context.Context, selfURL string) error {
 	return s.buildOnboarding(ctx, selfURL)
 }
 
-// buildOnboarding wires the SMS and e-mail channels and the setup wizard.
-// Each provider is independent: with its settings configured the channel
-// talks to the real Twilio or SMTP server, otherwise to a stand-in this
-// process serves — the Twilio one under /sandbox/twilio, the SMTP sink on a
-// loopback port, both recording into the sandbox outbox. A process without a
-// web server (worker) needs none of it.
+// buildOnboarding wires the SMS, voice and e-mail channels and the setup
+// wizard. Each provider is independent: with its settings configured the
+// channel talks to the real Twilio or SMTP server, otherwise to a stand-in
+// — the Twilio one this process serves under /sandbox/twilio, the SMTP sink
+// on a loopback port, both recording into the sandbox outbox. A process
+// without a web server (worker) has the real providers' channels only, and
+// no wizard.
 func (s *services) buildOnboarding(ctx context.Context, selfURL string) error {
+	cfg := s.e.cfg
+	if selfURL != "" || !cfg.TwilioSandbox() {
+		if err := s.buildTwilio(selfURL); err != nil {
+			return err
+		}
+	}
+	if selfURL != "" || !cfg.SMTPSandbox() {
+		if err := s.buildEmail(ctx); err != nil {
+			return err
+		}
+	}
 	if selfURL == "" {
 		return nil
-	}
-	if err := s.buildSMS(selfURL); err != nil {
-		return err
-	}
-	if err := s.buildEmail(ctx); err != nil {
-		return err
 	}
 	s.logProviders()
 	var err error
@@ -214,14 +272,14 @@ func (s *services) buildOnboarding(ctx context.Context, selfURL string) error {
 	return err
 }
 
-// buildSMS wires the Twilio SMS channel. Twilio signs its delivery reports
+// buildTwilio wires the Twilio SMS and voice channels. Twilio signs its delivery reports
 // with the account's auth token and the exact callback URL, so the status
 // handler is given both (s.twilioToken, s.twilioStatusURL): the real Twilio
 // calls the public BASE_URL, the stand-in calls this process over loopback.
-func (s *services) buildSMS(selfURL string) error {
+func (s *services) buildTwilio(selfURL string) error {
 	cfg := s.e.cfg
 	tc := notify.TwilioConfig{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
-		From: cfg.TwilioFrom, BaseURL: cfg.TwilioAPIURL}
+		From: cfg.TwilioFrom, BaseURL: cfg.TwilioAPIURL, Voice: cfg.TwilioVoice, VoiceRepeat: true}
 	s.twilioStatusURL = cfg.BaseURL + "/notify/twilio/status"
 	if cfg.TwilioSandbox() {
 		// Fresh credentials per start: the stand-in accepts only this
@@ -234,7 +292,7 @@ func (s *services) buildSMS(selfURL string) error {
 			return err
 		}
 		tc.AccountSID, tc.AuthToken = "AC"+hex.EncodeToString(sidBytes), hex.EncodeToString(tokenBytes)
-		tc.From, tc.BaseURL = "parceltrack", selfURL+"/sandbox/twilio"
+		tc.From, tc.VoiceFrom, tc.BaseURL = "parceltrack", sandboxCallerID, selfURL+"/sandbox/twilio"
 		s.twilioStatusURL = selfURL + "/notify/twilio/status"
 		s.twilioSandbox = twiliosandbox.New(twiliosandbox.Config{AccountSID: tc.AccountSID, AuthToken: tc.AuthToken,
 			Recorder: s.sandboxOutbox(), StatusCallbacks: true, CallbackDelay: 2 * time.Second, Logger: s.e.log})
@@ -243,6 +301,9 @@ func (s *services) buildSMS(selfURL string) error {
 	var err error
 	if s.sms, err = notify.NewSMS(tc); err != nil {
 		return fmt.Errorf("sms channel: %w", err)
+	}
+	if s.voice, err = notify.NewVoice(tc); err != nil {
+		return fmt.Errorf("voice channel: %w", err)
 	}
 	return nil
 }
@@ -336,6 +397,26 @@ func (s *services) jobs() []workers.Job {
 			if st.Claimed > 0 {
 				s.e.log.Info("poll round", slog.Int("claimed", st.Claimed), slog.Int("polled", st.Polled),
 					slog.Int("changed", st.Changed), slog.Int("failed", st.Failed), slog.Int("released", st.Released))
+			}
+			return err
+		}},
+		{Name: "dispatch", Every: cfg.DispatchInterval, Run: func(ctx context.Context) error {
+			if s.dispatcher == nil {
+				return nil
+			}
+			st, err := s.dispatcher.Drain(ctx, 20)
+			if st.Claimed > 0 {
+				s.e.log.Info("dispatch round", slog.Any("stats", st))
+			}
+			return err
+		}},
+		{Name: "messages-resume", Every: 10 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
+			if s.dispatcher == nil {
+				return nil
+			}
+			n, err := s.dispatcher.ResumeFunded(ctx)
+			if n > 0 {
+				s.e.log.Info("messages resumed after a credit", slog.Int("count", n))
 			}
 			return err
 		}},

@@ -11,6 +11,7 @@ import (
 	"parceltrack/handlers"
 	insalessandbox "parceltrack/sandbox/insales"
 	"parceltrack/sandbox/outbox"
+	"parceltrack/storage"
 )
 
 // webServer is the Fiber app of this process.
@@ -49,13 +50,14 @@ func newWebServer(e *env, svc *services) (*webServer, error) {
 		deps.TwilioAuthToken = svc.twilioToken
 		deps.TwilioStatusURL = svc.twilioStatusURL
 		deps.MessageStatuses = e.db.MessageStatuses()
+		deps.MessageReports = svc.reports
 	}
 	if svc.twilioSandbox != nil {
 		deps.SandboxHandlers["/sandbox/twilio"] = svc.twilioSandbox
 	}
 	// The outbox shows what either stand-in received.
 	if svc.twilioSandbox != nil || svc.smtpSink != nil {
-		deps.Outbox = outboxPage{svc.sandboxOutbox()}
+		deps.Outbox = outboxPage{store: svc.sandboxOutbox(), messages: e.db.Notifications()}
 	}
 	app, err := handlers.New(deps)
 	if err != nil {
@@ -70,18 +72,34 @@ func (w *webServer) shutdown(timeout time.Duration) error {
 	return w.app.ShutdownWithTimeout(timeout)
 }
 
-// outboxPage lists the sandbox outbox for its page.
-type outboxPage struct{ store *outbox.Mongo }
+// outboxPage lists the sandbox outbox for its page, each record with what
+// the app's outbox knows of it.
+type outboxPage struct {
+	store    *outbox.Mongo
+	messages *storage.Notifications
+}
 
 func (o outboxPage) List(ctx context.Context, limit int) ([]handlers.SandboxMessage, error) {
 	recs, err := o.store.List(ctx, limit)
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	planned, err := o.messages.ByProviderIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]handlers.SandboxMessage, len(recs))
 	for i, r := range recs {
-		out[i] = handlers.SandboxMessage{ID: r.ID, Channel: r.Channel, To: r.To, Subject: r.Subject, Text: r.Text,
-			Status: r.Status, Error: r.Error, CreatedAt: r.CreatedAt}
+		m := handlers.SandboxMessage{ID: r.ID, Channel: r.Channel, To: r.To, Subject: r.Subject, Text: r.Text,
+			Status: r.Status, Error: r.Error, CreatedAt: r.CreatedAt, Raw: r.Raw}
+		if n, ok := planned[r.ID]; ok {
+			m.Key, m.Trigger, m.Local = n.Key, string(n.Trigger), n.SentAt.In(n.Location())
+		}
+		out[i] = m
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	rpsandbox "parceltrack/sandbox/russianpost"
+	"parceltrack/billing"
 	"parceltrack/shopapp"
 )
 
@@ -39,9 +40,12 @@ type Tracker interface {
 	AddParcel(ctx context.Context, shopID string, orderID int64, facts shopapp.OrderFacts, track string) (shopapp.Parcel, error)
 }
 
-// Settler records a new shop's welcome credit (billing.Service).
-type Settler interface {
+// Ledger records a new shop's welcome credit and reads the balance and
+// its changes (billing.Service).
+type Ledger interface {
 	Settle(ctx context.Context, shopID string) (int, error)
+	Balance(ctx context.Context, shopID string) (int64, error)
+	History(ctx context.Context, shopID string, offset, limit int) ([]billing.Entry, error)
 }
 
 // Marks remember one-time facts (storage.Settings).
@@ -54,7 +58,7 @@ type Demo struct {
 	Shops       Shops
 	ParcelStore Parcels
 	App         Tracker
-	Billing     Settler
+	Billing     Ledger
 	Marks       Marks
 	// Welcome is the demo shop's starting balance in kopecks.
 	Welcome int64
@@ -136,6 +140,21 @@ func (d *Demo) Parcels(ctx context.Context) ([]shopapp.Parcel, error) {
 		return nil, err
 	}
 	return d.ParcelStore.ShopParcels(ctx, shop.ID, shown)
+}
+
+// Ledger returns the demo shop's balance and its last changes, newest
+// first: what each parcel and message cost.
+func (d *Demo) Ledger(ctx context.Context, limit int) (int64, []billing.Entry, error) {
+	shop, err := d.Shop(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	balance, err := d.Billing.Balance(ctx, shop.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	entries, err := d.Billing.History(ctx, shop.ID, 0, limit)
+	return balance, entries, err
 }
 
 // Now is the sandbox carrier's clock.
