@@ -77,7 +77,7 @@ func TestBrowserBuyerMessages(t *testing.T) {
 	// Every message is on the shop's ledger under its key.
 	p.MustNavigate(base + "/sandbox/").MustWaitLoad()
 	for _, key := range keys {
-		if _, err := p.Timeout(5*time.Second).Element(`#sandbox-ledger tr[data-ref="` + key + `"]`); err != nil {
+		if _, err := p.Timeout(5 * time.Second).Element(`#sandbox-ledger tr[data-ref="` + key + `"]`); err != nil {
 			t.Fatalf("no ledger entry for %s:\n%s", key, p.MustElement("#sandbox-ledger").MustText())
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"time"
 
-	rpsandbox "parceltrack/sandbox/russianpost"
 	"parceltrack/billing"
+	rpsandbox "parceltrack/sandbox/russianpost"
 	"parceltrack/shopapp"
 )
 
