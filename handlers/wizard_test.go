@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"parceltrack/messages"
 	"parceltrack/notify"
 	"parceltrack/onboarding"
 	"parceltrack/sandbox/outbox"
@@ -400,6 +401,49 @@ func TestTwilioStatusCallback(t *testing.T) {
 	}
 	if strings.Contains(w.log.String(), "+79123456789") {
 		t.Error("a phone number reached the log")
+	}
+}
+
+// TestTwilioStatusSettlesTheMessage: a buyer message's callback URL names
+// its outbox key; the signature covers the URL with it, and a failure
+// report fails the message.
+func TestTwilioStatusSettlesTheMessage(t *testing.T) {
+	t.Parallel()
+	w := newWizardWorld(t, false)
+	ctx := context.Background()
+	const key = "p1:arrived:sms:1"
+	if _, err := w.db.Notifications().Add(ctx, []messages.Notification{{Key: key, ShopID: w.shopID, ParcelID: "p1",
+		Trigger: notify.TriggerArrived, Channel: notify.KindSMS, Step: "1", Status: messages.StatusSent, ProviderID: "SM9"}}); err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]string{"MessageSid": "SM9", "MessageStatus": "undelivered", "ErrorCode": "30003", "AccountSid": testTwilioSID}
+	post := func(query string, signedFor string, params map[string]string) int {
+		form := url.Values{}
+		for k, v := range params {
+			form.Set(k, v)
+		}
+		sig := twiliosandbox.Signature(testTwilioToken, signedFor, params)
+		return w.do(t, formRequest("/notify/twilio/status"+query, form, "", "X-Twilio-Signature", sig)).StatusCode
+	}
+	withKey := "?key=" + url.QueryEscape(key)
+	unknown := map[string]string{"MessageSid": "SM10", "MessageStatus": "delivered", "AccountSid": testTwilioSID}
+	tests := []struct {
+		name, query, signedFor string
+		params                 map[string]string
+		want                   int
+	}{
+		{"signed without the key", withKey, testStatusURL, failed, http.StatusForbidden},
+		{"an unknown key", "?key=nope", testStatusURL + "?key=nope", unknown, http.StatusNotFound},
+		{"signed with the key", withKey, testStatusURL + withKey, failed, http.StatusNoContent},
+	}
+	for _, tt := range tests {
+		if got := post(tt.query, tt.signedFor, tt.params); got != tt.want {
+			t.Fatalf("%s: %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	n, err := w.db.Notifications().Get(ctx, key)
+	if err != nil || n.Status != messages.StatusFailed || n.Delivery != "undelivered 30003" {
+		t.Fatalf("message after the report: %+v %v", n, err)
 	}
 }
 

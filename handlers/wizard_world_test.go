@@ -21,6 +21,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"parceltrack/billing"
+	"parceltrack/messages"
 	"parceltrack/insales"
 	"parceltrack/notify"
 	"parceltrack/onboarding"
@@ -220,7 +221,8 @@ func newWizardWorld(t *testing.T, insalesDown bool) *wizardWorld {
 		testApp: newTestApp(t, Deps{ShopApp: ins, Sessions: db.Sessions(), Onboarding: svc,
 			ShopAdminURL:    func(domain string) string { return "https://" + domain + "/admin/" },
 			TwilioAuthToken: testTwilioToken, TwilioStatusURL: testStatusURL, MessageStatuses: db.MessageStatuses(),
-			Outbox: w.outbox}),
+			MessageReports: messages.NewReports(db.Notifications(), billing.New(db.Ledger(), billing.Options{}), nil, nil),
+			Outbox:         w.outbox}),
 		db: db, ins: ins,
 	}
 	w.shopID = w.install(t).ID
