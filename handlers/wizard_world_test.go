@@ -21,8 +21,8 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"parceltrack/billing"
-	"parceltrack/messages"
 	"parceltrack/insales"
+	"parceltrack/messages"
 	"parceltrack/notify"
 	"parceltrack/onboarding"
 	"parceltrack/sandbox/outbox"
