@@ -13,4 +13,4 @@ build:
 
 # Benchmarks quoted in the README.
 bench:
-	go test -run '^$$' -bench . -benchmem ./storage/ ./tracking/ ./workers/ ./cmd/parceltrack/
+	go test -run '^$$' -bench . -benchmem ./storage/ ./tracking/ ./workers/ ./billing/ ./messages/ ./handlers/ ./cmd/parceltrack/

@@ -169,6 +169,8 @@ func (d *Dispatcher) Drain(ctx context.Context, maxBatches int) (Stats, error) {
 			if b == nil && err == nil {
 				return
 			}
+			// Read before handing b over: the sender owns it from then on.
+			full := b != nil && b.stats.Claimed == d.o.BatchSize
 			select {
 			case ready <- prepared{b, err}:
 			case <-stop:
@@ -177,7 +179,7 @@ func (d *Dispatcher) Drain(ctx context.Context, maxBatches int) (Stats, error) {
 				}
 				return
 			}
-			if err != nil || b.stats.Claimed < d.o.BatchSize || ctx.Err() != nil {
+			if err != nil || !full || ctx.Err() != nil {
 				return
 			}
 		}
