@@ -50,36 +50,55 @@ func classify(_ context.Context, args []string, out io.Writer) error {
 		}
 		entered = t
 	}
-	body, err := os.ReadFile(fs.Arg(0))
+	h, err := readHistory("classify", fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("classify: %w", err)
+		return err
 	}
 	track := *trackFlag
 	if track == "" {
-		track = russianpost.HistoryBarcode(body)
+		track = h.barcode
 	}
 	if track == "" {
 		// An empty history or a fault names no item; the number decides
 		// between registered and track_error, so it must be given.
 		return fmt.Errorf("%w: the response names no barcode: pass --track NUMBER", errUsage)
 	}
-
-	facts := tracking.Facts{Track: track, EnteredAt: entered, DestinationPostcode: *postcode}
-	events, err := russianpost.ParseHistory(body)
-	switch kind := carriers.KindOf(err); {
-	case err == nil:
-	case kind == carriers.Permanent:
-		// The carrier rejected the number itself: that is a state to show.
-		facts.TrackError = true
-	default:
-		var ce *carriers.Error
-		if errors.As(err, &ce) && kind == carriers.Account {
-			return fmt.Errorf("classify: the carrier refused the account, not the parcel (%s: %s); the parcel keeps its state", ce.Code, ce.Message)
-		}
-		return fmt.Errorf("classify: no verdict from this response, the poll would be retried: %w", err)
-	}
+	facts := tracking.Facts{Track: track, EnteredAt: entered, DestinationPostcode: *postcode, TrackError: h.trackError}
+	events := h.events
 	st := tracking.Classify(facts, events, now, tracking.DefaultRules())
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(st.Report(track))
+}
+
+// history is what a saved carrier response says about one parcel.
+type history struct {
+	barcode string
+	events  []tracking.Event
+	// trackError: the carrier rejected the number itself, a state to show.
+	trackError bool
+}
+
+// readHistory reads a saved Russian Post response for an operator command.
+// A response that gives no verdict on the parcel (an account fault, a
+// temporary error) is an error that says so.
+func readHistory(cmd, path string) (history, error) {
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return history{}, fmt.Errorf("%s: %w", cmd, err)
+	}
+	h := history{barcode: russianpost.HistoryBarcode(body)}
+	h.events, err = russianpost.ParseHistory(body)
+	switch kind := carriers.KindOf(err); {
+	case err == nil:
+	case kind == carriers.Permanent:
+		h.trackError = true
+	default:
+		var ce *carriers.Error
+		if errors.As(err, &ce) && kind == carriers.Account {
+			return history{}, fmt.Errorf("%s: the carrier refused the account, not the parcel (%s: %s); the parcel keeps its state", cmd, ce.Code, ce.Message)
+		}
+		return history{}, fmt.Errorf("%s: no verdict from this response, the poll would be retried: %w", cmd, err)
+	}
+	return h, nil
 }

@@ -48,6 +48,26 @@ func startServe(t testing.TB, env map[string]string) (string, context.CancelFunc
 	return "http://" + addr, cancel, code, &stderr
 }
 
+// migratedEnv opens the environment of a fresh embedded database in a
+// folder of t's, migrated, as an operator command would find it; the caller
+// closes it before running a command on the same folder.
+func migratedEnv(t *testing.T) *env {
+	t.Helper()
+	for k, v := range map[string]string{"DATA_DIR": t.TempDir(), "MONGODB_URI": "", "LOG_LEVEL": "error"} {
+		t.Setenv(k, v)
+	}
+	ctx := context.Background()
+	e, err := openEnv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Migrate(ctx); err != nil {
+		e.close()
+		t.Fatal(err)
+	}
+	return e
+}
+
 func waitReady(t testing.TB, base string, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()

@@ -81,18 +81,8 @@ func TestPlanPrintsWhatTheBuyerGets(t *testing.T) {
 // TestDispatchOnceSends: a due message goes out through the sandbox Twilio
 // and is charged, by the command alone.
 func TestDispatchOnceSends(t *testing.T) {
-	dir := t.TempDir()
-	for k, v := range map[string]string{"DATA_DIR": dir, "MONGODB_URI": "", "LOG_LEVEL": "error"} {
-		t.Setenv(k, v)
-	}
 	ctx := context.Background()
-	e, err := openEnv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := migratedEnv(t)
 	now := time.Now()
 	shop, _, err := e.db.Shops().InstallShop(ctx, shopapp.InstallRecord{InsalesID: 7, Domain: "seven.myinsales.ru"}, 10_000, now)
 	if err != nil {

@@ -101,18 +101,8 @@ func TestClassifyRefusesWhatItCannotJudge(t *testing.T) {
 }
 
 func TestReconcileReportsACorruptedBalance(t *testing.T) {
-	dir := t.TempDir()
-	for k, v := range map[string]string{"DATA_DIR": dir, "MONGODB_URI": "", "LOG_LEVEL": "error"} {
-		t.Setenv(k, v)
-	}
 	ctx := context.Background()
-	e, err := openEnv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := migratedEnv(t)
 	svc := billing.New(e.db.Ledger(), billing.Options{})
 	var shops []string
 	for i := range 2 {
@@ -132,7 +122,7 @@ func TestReconcileReportsACorruptedBalance(t *testing.T) {
 		t.Fatalf("healthy: exit %d, %q", code, out.String())
 	}
 
-	e, err = openEnv(ctx)
+	e, err := openEnv(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,18 +173,8 @@ func TestPollOnceRunsOneBatchInSandboxMode(t *testing.T) {
 // TestJobsCommand: the operator sees the jobs waiting and failed, with the
 // last error of each failed one, and can queue a failed one again.
 func TestJobsCommand(t *testing.T) {
-	dir := t.TempDir()
-	for k, v := range map[string]string{"DATA_DIR": dir, "MONGODB_URI": "", "LOG_LEVEL": "error"} {
-		t.Setenv(k, v)
-	}
 	ctx := context.Background()
-	e, err := openEnv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := migratedEnv(t)
 	store := e.db.Jobs()
 	for _, key := range []string{"status:p1", "status:p2"} {
 		j, _ := jobs.New("insales.status_sync", map[string]string{"parcel_id": key})

@@ -7,11 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"parceltrack/carriers"
-	"parceltrack/carriers/russianpost"
 	"parceltrack/notify"
 	"parceltrack/tracking"
 )
@@ -48,19 +45,12 @@ func plan(_ context.Context, args []string, out io.Writer) error {
 	if *carrier != "russianpost" {
 		return fmt.Errorf("%w: unknown carrier %q (known: russianpost)", errUsage, *carrier)
 	}
-	body, err := os.ReadFile(fs.Arg(0))
+	h, err := readHistory("plan", fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("plan: %w", err)
+		return err
 	}
-	facts := tracking.Facts{Track: russianpost.HistoryBarcode(body), DestinationPostcode: *postcode}
-	events, err := russianpost.ParseHistory(body)
-	switch kind := carriers.KindOf(err); {
-	case err == nil:
-	case kind == carriers.Permanent:
-		facts.TrackError = true
-	default:
-		return fmt.Errorf("plan: no history in this response: %w", err)
-	}
+	facts := tracking.Facts{Track: h.barcode, DestinationPostcode: *postcode, TrackError: h.trackError}
+	events := h.events
 	events = tracking.SortEvents(events)
 	if *enteredFlag != "" {
 		if facts.EnteredAt, err = time.Parse(time.RFC3339, *enteredFlag); err != nil {
