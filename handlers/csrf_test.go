@@ -35,6 +35,7 @@ func scrapeCSRF(t *testing.T, a testApp) (token, cookie string) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	token, cookie := scrapeCSRF(t, a)
 	otherToken, _ := scrapeCSRF(t, a) // valid in the store, but not this browser's cookie
@@ -94,6 +95,7 @@ func TestCSRFAcrossWebProcesses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			served := newTestApp(t, Deps{CSRFStorage: tt.storage})
 			posted := newTestApp(t, Deps{CSRFStorage: tt.storage})
 			token, cookie := scrapeCSRF(t, served)
@@ -105,6 +107,7 @@ func TestCSRFAcrossWebProcesses(t *testing.T) {
 }
 
 func TestCSRFCookieSecureWithHTTPS(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		baseURL    string
 		wantSecure bool
@@ -115,6 +118,7 @@ func TestCSRFCookieSecureWithHTTPS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.baseURL, func(t *testing.T) {
+			t.Parallel()
 			a := newTestApp(t, Deps{BaseURL: tt.baseURL})
 			r := a.get(t, "/test/form")
 			var found bool
@@ -134,6 +138,7 @@ func TestCSRFCookieSecureWithHTTPS(t *testing.T) {
 }
 
 func TestCSRFField(t *testing.T) {
+	t.Parallel()
 	got, err := csrfFieldHTML(`a"b<c`)
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +152,7 @@ func TestCSRFField(t *testing.T) {
 }
 
 func TestFlashAfterRedirect(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	token, cookie := scrapeCSRF(t, a)
 	r := a.do(t, formRequest("/test/form", url.Values{"_csrf": {token}}, cookie))
@@ -192,6 +198,7 @@ func TestFlashAfterRedirect(t *testing.T) {
 }
 
 func TestTakeFlashesClamps(t *testing.T) {
+	t.Parallel()
 	encode := func(fs []flash) string {
 		b, _ := json.Marshal(fs)
 		return base64.RawURLEncoding.EncodeToString(b)
@@ -228,6 +235,7 @@ func TestTakeFlashesClamps(t *testing.T) {
 }
 
 func TestCSRFRefererOnHTTPS(t *testing.T) {
+	t.Parallel()
 	// Behind a TLS proxy (X-Forwarded-Proto: https) Fiber's csrf also wants a
 	// same-host Referer; Referrer-Policy: same-origin keeps browsers sending it.
 	a := newTestApp(t, Deps{BaseURL: "https://example.com"})

@@ -132,6 +132,7 @@ func (a testApp) get(t testing.TB, target string, headers ...string) response {
 }
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{Ready: func(context.Context) error { return errors.New("down") }})
 	r := a.get(t, "/healthz")
 	if r.StatusCode != 200 || r.body != "ok" {
@@ -140,6 +141,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		ready      func(ctx context.Context) error
@@ -161,6 +163,7 @@ func TestReadyz(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			a := newTestApp(t, Deps{Ready: tt.ready})
 			r := a.get(t, "/readyz")
 			if r.StatusCode != tt.wantStatus || r.body != tt.wantBody {
@@ -175,6 +178,7 @@ func TestReadyz(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	jobs := prometheus.NewCounter(prometheus.CounterOpts{Name: "parceltrack_test_jobs_total", Help: "x"})
 	reg.MustRegister(jobs)
@@ -212,6 +216,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestMetricsToken(t *testing.T) {
+	t.Parallel()
 	const token = "0123456789abcdef-metrics"
 	tests := []struct {
 		name, configured, header string
@@ -225,6 +230,7 @@ func TestMetricsToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			a := newTestApp(t, Deps{MetricsToken: tt.configured})
 			a.get(t, "/") // something to count
 			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
@@ -246,6 +252,7 @@ func TestMetricsToken(t *testing.T) {
 }
 
 func TestHomePage(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	tests := []struct {
 		name       string
@@ -305,6 +312,7 @@ func TestHomePage(t *testing.T) {
 }
 
 func TestSandboxBanner(t *testing.T) {
+	t.Parallel()
 	for _, sandbox := range []bool{true, false} {
 		a := newTestApp(t, Deps{Sandbox: sandbox})
 		for _, target := range []string{"/", "/missing-page"} {
@@ -327,6 +335,7 @@ func TestSandboxBanner(t *testing.T) {
 }
 
 func TestRedirect(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	tests := []struct {
 		name         string
@@ -360,6 +369,7 @@ func TestRedirect(t *testing.T) {
 }
 
 func TestIsLocalPath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		path string
 		want bool
@@ -382,6 +392,7 @@ func TestIsLocalPath(t *testing.T) {
 }
 
 func TestErrorPages(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		target     string
@@ -398,6 +409,7 @@ func TestErrorPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			a := newTestApp(t, Deps{})
 			method := http.MethodGet
 			if len(tt.headers) == 2 && tt.headers[0] == "X-Method" {
@@ -453,6 +465,7 @@ func TestErrorPages(t *testing.T) {
 }
 
 func TestErrorFragmentForHTMX(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	r := a.get(t, "/no/such/panel", "HX-Request", "true")
 	if r.StatusCode != 404 {
@@ -471,6 +484,7 @@ func TestErrorFragmentForHTMX(t *testing.T) {
 }
 
 func TestErrorJSONForAPI(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	r := a.get(t, "/api/v1/parcels/1")
 	var got map[string]string
@@ -480,6 +494,7 @@ func TestErrorJSONForAPI(t *testing.T) {
 }
 
 func TestStaticThroughApp(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	src, _ := a.get(t, "/").doc(t).Find("script").Attr("src")
 	tests := []struct {
@@ -513,6 +528,7 @@ func TestStaticThroughApp(t *testing.T) {
 }
 
 func TestMissingView(t *testing.T) {
+	t.Parallel()
 	_, err := build(Deps{}, options{extraViews: []string{"pages/missing"}})
 	if err == nil || !strings.Contains(err.Error(), "pages/missing") {
 		t.Fatalf("build error = %v, want one naming pages/missing", err)
@@ -523,6 +539,7 @@ func TestMissingView(t *testing.T) {
 }
 
 func TestNewValidatesDeps(t *testing.T) {
+	t.Parallel()
 	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	tests := []struct {
 		name string
@@ -544,6 +561,7 @@ func TestNewValidatesDeps(t *testing.T) {
 }
 
 func TestSandboxHandlers(t *testing.T) {
+	t.Parallel()
 	echo := func(name string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, name+" "+r.Method+" "+r.URL.Path)
@@ -575,6 +593,7 @@ func TestSandboxHandlers(t *testing.T) {
 }
 
 func TestRequestLog(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	a.get(t, "/?token=abc123&x=1", "X-Request-ID", "req-42")
 	a.get(t, "/test/hook/whsec-999")
@@ -612,6 +631,7 @@ func TestRequestLog(t *testing.T) {
 }
 
 func TestDenyFraming(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, Deps{})
 	r := a.get(t, "/test/admin")
 	if r.Header.Get("X-Frame-Options") != "DENY" || r.Header.Get("Content-Security-Policy") != "frame-ancestors 'none'" {
@@ -620,6 +640,7 @@ func TestDenyFraming(t *testing.T) {
 }
 
 func TestHTMXHelpers(t *testing.T) {
+	t.Parallel()
 	app := fiber.New()
 	app.Get("/", func(c *fiber.Ctx) error {
 		h := htmxFrom(c)

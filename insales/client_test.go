@@ -99,6 +99,7 @@ func strPtr(s string) *string { return &s }
 func boolPtr(b bool) *bool    { return &b }
 
 func TestWireFormat(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		call       func(ctx context.Context, c *Client) (any, error)
@@ -370,6 +371,7 @@ func TestWireFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var got captured
 			var calls int
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -456,6 +458,7 @@ func assertJSONEqual(t *testing.T, got, want []byte) {
 }
 
 func TestErrorMapping(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		status     int
 		message    string
@@ -505,6 +508,7 @@ func TestErrorMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			calls := 0
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				calls++
@@ -550,6 +554,7 @@ func TestErrorMapping(t *testing.T) {
 }
 
 func TestNonJSONSuccessIsADecodeError(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = io.WriteString(w, "<html>login</html>")
@@ -563,6 +568,7 @@ func TestNonJSONSuccessIsADecodeError(t *testing.T) {
 }
 
 func TestTimeouts(t *testing.T) {
+	t.Parallel()
 	hang := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -583,6 +589,7 @@ func TestTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			c := newTestClient(t, hang, func(cfg *Config) { cfg.RequestTimeout = tt.timeout })
 			ctx, cancel := tt.ctx()
 			defer cancel()
@@ -599,6 +606,7 @@ func TestTimeouts(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	if _, err := New(Config{}); err == nil {
 		t.Error("New without an app id succeeded")
 	}

@@ -95,6 +95,7 @@ func TestLimiterNeverLetsThe501stRequestIntoAWindow(t *testing.T) {
 }
 
 func TestUsageHeaderNearTheCapWaitsForTheWindowEnd(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	// Another process of the app already spent 485 requests of this window.
 	srv := &windowServer{clock: clock, limit: 500, window: 5 * time.Minute, preUsed: 485}
@@ -148,6 +149,7 @@ func (s *scriptedServer) count() int {
 }
 
 func TestRetryAfterIsWaitedOut(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		script     []int
@@ -163,6 +165,7 @@ func TestRetryAfterIsWaitedOut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			clock := newFakeClock()
 			srv := &scriptedServer{script: tt.script, retryAfter: tt.retryAfter}
 			c := newTestClient(t, srv, func(cfg *Config) { cfg.Clock = clock })
@@ -200,6 +203,7 @@ func TestRetryAfterRealClock(t *testing.T) {
 }
 
 func TestRateLimitGivesUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		retryAfter     string
@@ -215,6 +219,7 @@ func TestRateLimitGivesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv := &scriptedServer{script: []int{429, 429, 429, 429, 429, 429}, retryAfter: tt.retryAfter}
 			c := newTestClient(t, srv, tt.mutate)
 			ctx := context.Background()
@@ -242,6 +247,7 @@ func TestRateLimitGivesUp(t *testing.T) {
 }
 
 func TestLimiterIsPerShop(t *testing.T) {
+	t.Parallel()
 	calls := map[string]int{}
 	var mu sync.Mutex
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -288,6 +294,7 @@ func TestLimiterIsPerShop(t *testing.T) {
 }
 
 func TestWaitRespectsCancellation(t *testing.T) {
+	t.Parallel()
 	srv := &scriptedServer{script: []int{429, 429}, retryAfter: "10"}
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.Clock = nil })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -333,6 +340,7 @@ func TestConcurrentCallersShareTheBudget(t *testing.T) {
 }
 
 func TestParseUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in          string
 		used, limit int
@@ -356,6 +364,7 @@ func TestParseUsage(t *testing.T) {
 }
 
 func TestIdleShopsAreForgotten(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	c, err := New(Config{AppID: testAppID, Clock: clock})
 	if err != nil {

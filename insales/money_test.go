@@ -6,6 +6,7 @@ import (
 )
 
 func TestMoneyUnmarshal(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		json    string
@@ -49,6 +50,7 @@ func TestMoneyUnmarshal(t *testing.T) {
 }
 
 func TestMoneyString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		m    Money
@@ -77,6 +79,7 @@ func TestMoneyString(t *testing.T) {
 }
 
 func TestQuantityUnmarshal(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		json    string

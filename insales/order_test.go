@@ -22,6 +22,7 @@ func readTestdata(t *testing.T, name string) []byte {
 }
 
 func TestParseOrderSamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file          string
 		id            int64
@@ -154,6 +155,7 @@ func checkOrder(t *testing.T, o Order, id, number int64, total Money, fulfillmen
 }
 
 func TestOrdersListSample(t *testing.T) {
+	t.Parallel()
 	var orders []Order
 	if err := json.Unmarshal(readTestdata(t, "orders-list.json"), &orders); err != nil {
 		t.Fatal(err)
@@ -176,6 +178,7 @@ func TestOrdersListSample(t *testing.T) {
 }
 
 func TestParseOrderEdgeCases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		body    string
@@ -272,6 +275,7 @@ func TestParseOrderEdgeCases(t *testing.T) {
 }
 
 func TestFindTrackField(t *testing.T) {
+	t.Parallel()
 	var fields []Field
 	if err := json.Unmarshal(readTestdata(t, "fields-list.json"), &fields); err != nil {
 		t.Fatal(err)
@@ -305,6 +309,7 @@ func TestFindTrackField(t *testing.T) {
 }
 
 func TestSampleSetupObjectsParse(t *testing.T) {
+	t.Parallel()
 	var statuses []CustomStatus
 	if err := json.Unmarshal(readTestdata(t, "custom-statuses-list-real.json"), &statuses); err != nil {
 		t.Fatal(err)

@@ -66,6 +66,7 @@ func (s *syncServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestOrdersUpdatedSince(t *testing.T) {
+	t.Parallel()
 	msk := time.FixedZone("", 3*3600)
 	t0 := time.Date(2026, 4, 9, 10, 0, 0, 0, msk)
 	t1 := t0.Add(5*time.Second + 250*time.Millisecond) // a fraction must survive the round trip
@@ -124,6 +125,7 @@ func TestOrdersUpdatedSince(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			srv := &syncServer{t: t, orders: orders, ignoreFrom: tt.ignoreFrom}
 			c := newTestClient(t, srv, func(cfg *Config) { cfg.PageSize = 2 })
 			var seen []int64

@@ -8,6 +8,7 @@ import (
 )
 
 func TestInstallPassword(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, token, secret, want string
 	}{
@@ -24,6 +25,7 @@ func TestInstallPassword(t *testing.T) {
 }
 
 func TestCheckUninstall(t *testing.T) {
+	t.Parallel()
 	const stored = "4c3f4c197336eb97475506e71c839c71"
 	tests := []struct {
 		name, given, stored string
@@ -46,6 +48,7 @@ func TestCheckUninstall(t *testing.T) {
 }
 
 func TestAutologinToken3Vector(t *testing.T) {
+	t.Parallel()
 	// md5("3f2a9c" + "manager@example.ru" + "Иван Петров" + "1001" + "true" + password),
 	// computed independently of this package.
 	got := AutologinToken3("3f2a9c", "manager@example.ru", "Иван Петров", "1001", "true", "4c3f4c197336eb97475506e71c839c71")
@@ -55,6 +58,7 @@ func TestAutologinToken3Vector(t *testing.T) {
 }
 
 func TestVerifyAutologin(t *testing.T) {
+	t.Parallel()
 	const (
 		nonce    = "3f2a9c"
 		password = "4c3f4c197336eb97475506e71c839c71"
@@ -102,6 +106,7 @@ func TestVerifyAutologin(t *testing.T) {
 }
 
 func TestLoginRedirectURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, base, want string
 	}{
@@ -143,6 +148,7 @@ func TestLoginRedirectURL(t *testing.T) {
 }
 
 func TestNewNonce(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		src     []byte

@@ -7,6 +7,7 @@ import (
 )
 
 func TestSealer(t *testing.T) {
+	t.Parallel()
 	s, err := shopapp.NewSealer(testSealKey)
 	if err != nil {
 		t.Fatal(err)

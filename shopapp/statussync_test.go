@@ -10,6 +10,7 @@ import (
 )
 
 func TestStatusRankIsForwardOnly(t *testing.T) {
+	t.Parallel()
 	order := []tracking.State{tracking.StateRegistered, tracking.StateInTransit, tracking.StateProbablyArrived,
 		tracking.StateArrived, tracking.StateWaiting, tracking.StateWaitingLong, tracking.StateDelivered}
 	for i := 1; i < len(order); i++ {

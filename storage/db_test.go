@@ -19,6 +19,7 @@ import (
 )
 
 func TestMigrationsCreateEveryIndex(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	again, err := db.Migrate(ctx)
@@ -42,6 +43,7 @@ func TestMigrationsCreateEveryIndex(t *testing.T) {
 }
 
 func TestUniqueIndexesRejectDuplicatesAsConflict(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	parcels := db.Database().Collection("parcels")
@@ -85,6 +87,7 @@ func TestUniqueIndexesRejectDuplicatesAsConflict(t *testing.T) {
 }
 
 func TestGetMissingIsNotFound(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	_, err := db.Parcels().Parcel(context.Background(), "nope")
 	if !errors.Is(err, shopapp.ErrNotFound) {
@@ -96,6 +99,7 @@ func TestGetMissingIsNotFound(t *testing.T) {
 // goroutines racing to debit a balance never take it below zero and succeed
 // exactly as often as the balance allows.
 func TestConditionalDebitIsExact(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	shops := db.Database().Collection("shops")
@@ -140,6 +144,7 @@ func TestConditionalDebitIsExact(t *testing.T) {
 // The final claim of all 1,000 is one batch: an update over many rows must
 // stay under the embedded server's bulk limits.
 func TestClaimNeverHandsOneParcelToTwo(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -198,6 +203,7 @@ func TestClaimNeverHandsOneParcelToTwo(t *testing.T) {
 }
 
 func TestLeases(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	l := db.Leases()
@@ -232,6 +238,7 @@ func TestLeases(t *testing.T) {
 }
 
 func TestDataSurvivesRestartAndFolderIsExclusive(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
 	open := func() (*storage.DB, error) {
@@ -262,6 +269,7 @@ func TestDataSurvivesRestartAndFolderIsExclusive(t *testing.T) {
 }
 
 func TestOpenUnreachableFailsFast(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	_, err := storage.Open(context.Background(), storage.Options{URI: "mongodb://127.0.0.1:1", Database: "x", ConnectTimeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "not reachable") {

@@ -15,6 +15,7 @@ import (
 )
 
 func TestTicketClaimDue(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	t0 := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -94,6 +95,7 @@ func TestTicketClaimDue(t *testing.T) {
 // TestTicketClaimIsExclusive: workers racing for one due ticket, as two
 // processes would, get it exactly once.
 func TestTicketClaimIsExclusive(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	now := time.Now()
@@ -127,6 +129,7 @@ func TestTicketClaimIsExclusive(t *testing.T) {
 }
 
 func TestTicketRowsFollowTheLeaseToken(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	ctx := context.Background()
 	now := time.Now().Truncate(time.Millisecond)

@@ -162,6 +162,7 @@ func (f *batchFixture) ticketCount(t *testing.T) int64 {
 // minutes after its ticket leaves every parcel in the state the single-access
 // poller stores for the same histories at the same instant.
 func TestBatchPollerStoresWhatThePollerStores(t *testing.T) {
+	t.Parallel()
 	const n = 60
 	f := newBatchFixture(t, n)
 	ctx := context.Background()
@@ -260,6 +261,7 @@ func allPolls(t *testing.T, db *storage.DB) []tracking.Schedule {
 // TestBatchPollerTicketLifecycle walks a ticket through the carrier's
 // answers that are not the answer: not ready, a failure, expired.
 func TestBatchPollerTicketLifecycle(t *testing.T) {
+	t.Parallel()
 	const n = 20
 	f := newBatchFixture(t, n)
 	ctx := context.Background()
@@ -347,6 +349,7 @@ func TestBatchPollerTicketLifecycle(t *testing.T) {
 // worker collects it once the collection lease ends, and no parcel is
 // submitted twice meanwhile.
 func TestBatchTicketOutlivesItsWorker(t *testing.T) {
+	t.Parallel()
 	const n = 30
 	f := newBatchFixture(t, n)
 	ctx := context.Background()
@@ -398,6 +401,7 @@ func TestBatchTicketOutlivesItsWorker(t *testing.T) {
 // TestBatchAccountRefusalPausesSubmissions: the carrier refusing the account
 // leaves the parcels as they were and rests the batch account.
 func TestBatchAccountRefusalPausesSubmissions(t *testing.T) {
+	t.Parallel()
 	const n = 10
 	f := newBatchFixture(t, n)
 	ctx := context.Background()

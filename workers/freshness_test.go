@@ -78,6 +78,7 @@ type freshnessCase struct {
 }
 
 func TestFreshness(t *testing.T) {
+	// Serial: a long simulation that keeps the one database connection busy beside the timed tests.
 	cases := []freshnessCase{
 		{name: "free 100 req/day, 100 in flight", inFlight: 100, dailyLimit: 100, step: 10 * time.Minute,
 			warmup: 24 * time.Hour, window: 6 * 24 * time.Hour, tail: 24 * time.Hour, maxArrival: 24 * time.Hour},

@@ -8,6 +8,7 @@ import (
 )
 
 func TestDailyPace(t *testing.T) {
+	t.Parallel()
 	msk := time.FixedZone("MSK", 3*3600)
 	day := time.Date(2025, 3, 4, 0, 0, 0, 0, msk)
 	for _, tc := range []struct {

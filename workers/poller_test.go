@@ -162,6 +162,7 @@ func (f *pollFixture) poller(t testing.TB, owner string, clock func() time.Time,
 // starts once the first is polling, with most parcels still due, so both
 // always get work: the test is about sharing, not about who starts first.
 func TestTwoPollersPollEveryParcelExactlyOnce(t *testing.T) {
+	// Serial: that both pollers get work depends on timing, which other tests would skew.
 	n := 1000
 	if testing.Short() {
 		n = 100
@@ -289,6 +290,7 @@ func assertStatesStored(t *testing.T, f *pollFixture) {
 // TestStoppedPollerLeavesNothingStuck: a worker that claimed a batch and died
 // (its leases never released) delays those parcels only until the leases end.
 func TestStoppedPollerLeavesNothingStuck(t *testing.T) {
+	t.Parallel()
 	const n = 120
 	f := newPollFixture(t, n, 0)
 	ctx := context.Background()
@@ -324,6 +326,7 @@ func TestStoppedPollerLeavesNothingStuck(t *testing.T) {
 // TestDailyBudgetIsNeverExceeded: with a budget of 30 a day, 100 due parcels
 // cost exactly 30 requests, shared by two pollers.
 func TestDailyBudgetIsNeverExceeded(t *testing.T) {
+	t.Parallel()
 	f := newPollFixture(t, 100, 0)
 	// In the evening of the parcels' Moscow day, when the pace releases the
 	// whole limit (TestPacedBudget covers the earlier hours).
@@ -342,6 +345,7 @@ func TestDailyBudgetIsNeverExceeded(t *testing.T) {
 // than the night share of the daily limit, however much is due, and from
 // 21:00 MSK the rest of the limit can be spent, but no more.
 func TestPacedBudget(t *testing.T) {
+	t.Parallel()
 	msk := time.FixedZone("MSK", 3*3600)
 	day := time.Date(2025, 3, 4, 0, 0, 0, 0, msk)
 	const limit = 30
@@ -382,6 +386,7 @@ func TestPacedBudget(t *testing.T) {
 // the parcels as they were (including a batch Drain had already claimed
 // ahead), and block the account's budget.
 func TestAccountRefusalPausesEveryParcel(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		n    int
@@ -393,6 +398,7 @@ func TestAccountRefusalPausesEveryParcel(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			f := newPollFixture(t, tc.n, 0)
 			bad := httptest.NewServer(f.counter)
 			t.Cleanup(bad.Close)

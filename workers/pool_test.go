@@ -24,6 +24,7 @@ func within(t *testing.T, d time.Duration, fn func()) {
 }
 
 func TestPoolRunsEveryTaskWithBoundedConcurrency(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		size, queue int
@@ -35,6 +36,7 @@ func TestPoolRunsEveryTaskWithBoundedConcurrency(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			p := workers.NewPool(tc.size, tc.queue)
 			var running, peak, done atomic.Int64
 			within(t, 5*time.Second, func() {
@@ -70,6 +72,7 @@ func TestPoolRunsEveryTaskWithBoundedConcurrency(t *testing.T) {
 }
 
 func TestPoolSubmitAfterCloseFails(t *testing.T) {
+	t.Parallel()
 	p := workers.NewPool(2, 2)
 	within(t, 2*time.Second, func() {
 		if err := p.Close(context.Background()); err != nil {
@@ -82,6 +85,7 @@ func TestPoolSubmitAfterCloseFails(t *testing.T) {
 }
 
 func TestPoolSubmitBlocksUntilRoomOrContextEnds(t *testing.T) {
+	t.Parallel()
 	p := workers.NewPool(1, 0)
 	release := make(chan struct{})
 	if err := p.Submit(context.Background(), func(context.Context) { <-release }); err != nil {
@@ -97,6 +101,7 @@ func TestPoolSubmitBlocksUntilRoomOrContextEnds(t *testing.T) {
 }
 
 func TestPoolCloseDrainsQueuedTasks(t *testing.T) {
+	t.Parallel()
 	p := workers.NewPool(1, 10)
 	var mu sync.Mutex
 	var order []int
@@ -120,6 +125,7 @@ func TestPoolCloseDrainsQueuedTasks(t *testing.T) {
 }
 
 func TestPoolCloseTimeoutCancelsRunningTasks(t *testing.T) {
+	t.Parallel()
 	p := workers.NewPool(2, 0)
 	var cancelled atomic.Int64
 	for range 2 {

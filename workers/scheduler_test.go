@@ -53,6 +53,7 @@ func jobResults(t *testing.T, reg *prometheus.Registry) map[string]int {
 // interval in each. When the process holding the singleton stops, the other
 // takes it over once the lease runs out, with no interval missed.
 func TestSchedulerSingletonJobRunsInOneProcess(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	const every = 10 * time.Minute
 	const together, alone = 6, 3 // intervals with both processes, then with proc-b only
@@ -196,6 +197,7 @@ func TestSchedulerSingletonJobRunsInOneProcess(t *testing.T) {
 // is not overlapped by the next firing, which is counted as busy; the job
 // fires normally again once the slow run is over.
 func TestSchedulerSkipsAFiringWhileTheJobRuns(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	const every = time.Minute
 	clock := clockwork.NewFakeClock()
@@ -262,6 +264,7 @@ func TestSchedulerSkipsAFiringWhileTheJobRuns(t *testing.T) {
 }
 
 func TestSchedulerJobMetricsCountResults(t *testing.T) {
+	t.Parallel()
 	db := server.DB(t)
 	reg := prometheus.NewRegistry()
 	s, err := workers.NewScheduler(workers.SchedulerOptions{Leases: db.Leases(), Owner: "p", Metrics: reg,

@@ -17,6 +17,7 @@ import (
 )
 
 func TestClientAccountAndOrders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
@@ -77,6 +78,7 @@ func ids(os []insales.Order) []int64 {
 }
 
 func TestOrderJSONShape(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	resp, body := e.raw(http.MethodGet, "/admin/orders/1434100002.json", appID, e.shop.Password, "", "")
@@ -118,6 +120,7 @@ func TestOrderJSONShape(t *testing.T) {
 }
 
 func TestClientUpdateOrderWithFieldsValues(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *insalessandbox.Config) { c.NoDemoTracks = true })
 	e.install()
 	ctx := context.Background()
@@ -200,6 +203,7 @@ func TestClientUpdateOrderWithFieldsValues(t *testing.T) {
 func ptr(s string) *string { return &s }
 
 func TestClientOrdersUpdatedSincePaging(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
@@ -257,6 +261,7 @@ func TestClientOrdersUpdatedSincePaging(t *testing.T) {
 }
 
 func TestUpdatedSinceWireForms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	tests := []struct {
@@ -290,6 +295,7 @@ func TestUpdatedSinceWireForms(t *testing.T) {
 }
 
 func TestClientFieldsCRUD(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
@@ -353,6 +359,7 @@ func TestClientFieldsCRUD(t *testing.T) {
 }
 
 func TestClientWebhooksCRUD(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
@@ -404,6 +411,7 @@ func TestClientWebhooksCRUD(t *testing.T) {
 }
 
 func TestClientWidgetsCRUD(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
@@ -438,6 +446,7 @@ func TestClientWidgetsCRUD(t *testing.T) {
 }
 
 func TestClientCustomStatuses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
@@ -490,6 +499,7 @@ func TestClientCustomStatuses(t *testing.T) {
 }
 
 func TestAPIRejects(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	good := e.shop.Password
@@ -541,6 +551,7 @@ func TestAPIRejects(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *insalessandbox.Config) { c.RateLimit = 5 })
 	e.install()
 	type step struct {

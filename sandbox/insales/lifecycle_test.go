@@ -13,6 +13,7 @@ import (
 )
 
 func TestInstallButton(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		appStatus int
@@ -25,6 +26,7 @@ func TestInstallButton(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, nil)
 			e.app.installStatus = tc.appStatus
 			e.install()
@@ -51,6 +53,7 @@ func TestInstallButton(t *testing.T) {
 }
 
 func TestPasswordWorksDuringInstall(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	status := make(chan int, 1)
 	// The app checks its new credentials while InSales waits for the answer.
@@ -70,6 +73,7 @@ func TestPasswordWorksDuringInstall(t *testing.T) {
 }
 
 func TestUninstallAndReinstall(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
@@ -113,6 +117,7 @@ func TestUninstallAndReinstall(t *testing.T) {
 }
 
 func TestLoginRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 
@@ -197,6 +202,7 @@ func mustHost(raw string) string {
 func md5hex(s string) string { return insales.InstallPassword(s, "") }
 
 func TestSeedIsIdempotent(t *testing.T) {
+	t.Parallel()
 	store := &insalessandbox.Memory{}
 	cfg := insalessandbox.Config{App: insalessandbox.App{ID: appID}, Store: store}
 	for range 2 {

@@ -8,5 +8,6 @@ import (
 )
 
 func TestMemoryStoreContract(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(*testing.T) insalessandbox.Store { return &insalessandbox.Memory{} })
 }

@@ -18,10 +18,12 @@ func mongoStore(t *testing.T) *insalessandbox.MongoStore {
 }
 
 func TestSandboxInsalesStoreContract(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) insalessandbox.Store { return mongoStore(t) })
 }
 
 func TestSandboxInsalesSeedsOnce(t *testing.T) {
+	t.Parallel()
 	st := mongoStore(t)
 	cfg := insalessandbox.Config{App: insalessandbox.App{ID: "parceltrack"}, Store: st}
 	for range 2 {

@@ -28,6 +28,7 @@ func doc(t *testing.T, body string) *goquery.Document {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	tests := []struct {
 		name   string
@@ -97,6 +98,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestOrderSaveFiresWebhooks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *insalessandbox.Config) { c.NoDemoTracks = true })
 	e.install()
 	ctx := context.Background()
@@ -229,6 +231,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestBackgroundWebhooks(t *testing.T) {
+	t.Parallel()
 	var logs syncBuffer
 	e := newEnv(t, func(c *insalessandbox.Config) {
 		c.SyncWebhooks = false
@@ -259,6 +262,7 @@ func TestBackgroundWebhooks(t *testing.T) {
 }
 
 func TestOrderPageWidget(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.install()
 	ctx := context.Background()
